@@ -1,0 +1,84 @@
+"""Atomic output files: a failed run never leaves a half-written or clobbered output.
+
+Every writer in this project writes through :func:`atomic_output`: the data goes to a
+temporary file in the target's folder, is flushed and fsync'ed, and only then renamed
+over the target (an atomic replace on POSIX).  If anything fails before the rename,
+the temporary file is removed and an existing output stays untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Refuses outputs that are directories, missing folders, or one of the inputs."""
+    out = Path(path)
+    if out.is_dir():
+        raise OutputError("output path is a directory", file=out)
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"output folder {str(parent)!r} does not exist", file=out)
+    for src in inputs:
+        if _same_file(out, Path(src)):
+            raise OutputError(f"output path is the input file {str(src)!r}; inputs are never overwritten", file=out)
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Yields a temporary path beside ``path``; renames it over ``path`` on success.
+
+    The caller writes and closes the temporary file inside the ``with`` block; this
+    function then fsyncs it, renames it, and fsyncs the folder.
+    """
+    out = check_output_path(path, inputs)
+    parent = out.parent if str(out.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        fsync_path(tmp)
+        # Keep the permissions a plainly created file would get (mkstemp uses 0600).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        fsync_path(parent, directory=True)
+
+
+def fsync_path(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes, inputs: Iterable[str | Path] = ()) -> Path:
+    """Writes ``data`` to ``path`` atomically."""
+    with atomic_output(path, inputs) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+    return Path(path)

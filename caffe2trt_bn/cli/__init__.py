@@ -1,0 +1,61 @@
+"""``caffe-bn-merge``: the command-line front end (nothing in the package imports it).
+
+``caffe-bn-merge DEPLOY CAFFEMODEL`` runs the main job (:mod:`.merge`); the first
+argument may instead name a command, each in its own module with a ``run(argv)``
+function: ``to-deploy``, ``fold``, ``inspect``.
+
+Exit codes: 0 success, 1 a user error (bad or missing file, a model that cannot be
+converted; printed as one line, no traceback), 2 a usage error.  Any other exception
+is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import Caffe2TrtError, Diagnostic
+
+PROG = "caffe-bn-merge"
+
+#: Command name -> module (under this package) whose ``run(argv) -> int`` handles it.
+COMMANDS: dict[str, str] = {"to-deploy": "to_deploy", "fold": "fold", "inspect": "inspect"}
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """The options every command that reports on a model shares."""
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
+    p.add_argument("-v", "--verbose", action="store_true", help="print more detail (why layers were not fused, eps)")
+    p.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
+
+
+def print_warnings(diagnostics: Sequence[Diagnostic]) -> None:
+    for d in diagnostics:
+        print(f"{PROG}: {d}", file=sys.stderr)
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``caffe-bn-merge`` and ``python -m caffe2trt_bn``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    module = COMMANDS.get(args[0]) if args else None
+    try:
+        if module is not None:
+            return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
+        from .merge import run
+
+        return run(args)
+    except Caffe2TrtError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

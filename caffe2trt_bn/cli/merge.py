@@ -1,0 +1,81 @@
+"""``caffe-bn-merge DEPLOY CAFFEMODEL [-o OUT]``: the main job, Scale weights to a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import PROG, add_output_options, print_table, print_warnings
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Merge every Caffe BatchNorm (+ Scale + Bias) group into per-channel TensorRT Scale weights "
+            "(scale, shift, power). Other commands: "
+            f"'{PROG} to-deploy', '{PROG} fold', '{PROG} inspect' (each with -h)."
+        ),
+    )
+    p.add_argument("prototxt", help="deploy prototxt (structure and parameters such as eps)")
+    p.add_argument("caffemodel", help="trained binary caffemodel (blobs)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output file: .h5/.hdf5, .npz or .wts (default: <caffemodel stem>.scale.h5 in the current folder)",
+    )
+    add_output_options(p)
+    return p
+
+
+def run(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    from ..export import format_of, save
+    from ..extract import convert
+
+    output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
+    format_of(output)  # an unknown suffix fails before any work is done
+    result = convert(args.prototxt, args.caffemodel, strict=args.strict)
+    print_warnings(result.diagnostics)
+    save(result.weights, output, inputs=[args.prototxt, args.caffemodel])
+    weights = result.weights
+    if args.json:
+        summary = {
+            "output": str(output),
+            "format": format_of(output),
+            "prototxt": str(args.prototxt),
+            "caffemodel": str(args.caffemodel),
+            "groups": [
+                {
+                    **w.metadata(),
+                    "scale_min": float(w.scale.min()),
+                    "scale_max": float(w.scale.max()),
+                    "shift_min": float(w.shift.min()),
+                    "shift_max": float(w.shift.max()),
+                    "notes": w.notes,
+                }
+                for w in weights
+            ],
+            "warnings": [d.to_json() for d in result.diagnostics],
+        }
+        print(json.dumps(summary, indent=1))
+        return 0
+    if not args.quiet:
+        rows = [
+            (w.name, " + ".join(w.layers), str(w.channels), f"[{w.scale.min():.4g}, {w.scale.max():.4g}]")
+            for w in weights
+        ]
+        print_table(("group", "fused layers", "channels", "scale range"), rows)
+        if args.verbose:
+            for w in weights:
+                print(f"{w.name}: eps {w.eps:.9g}, variant {w.variant}, {w.bottom!r} -> {w.top!r}")
+                for note in w.notes:
+                    print(f"  {note}")
+        with_scale = sum(1 for w in weights if len(w.layers) > 1)
+        print(
+            f"wrote {len(weights)} Scale layer(s) to {output}: {len(weights)} BatchNorm, "
+            f"{with_scale} fused with Scale/Bias, {len(weights) - with_scale} alone, {len(result.diagnostics)} warning(s)"
+        )
+    return 0

@@ -1,0 +1,175 @@
+"""The main job: TensorRT ``IScaleLayer`` weights for every BatchNorm group of a model.
+
+:func:`convert` returns the weights together with warnings; :func:`extract` is the
+public array API that turns those warnings into Python warnings (or errors under
+``strict=True``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL, to_float32, use_global_stats
+from .errors import Caffe2TrtError, Diagnostic
+from .fuse import Group, group_affine, match_groups
+from .net import Net, load_net
+
+
+class Caffe2TrtWarning(UserWarning):
+    """Category of the Python warnings :func:`extract` issues for model diagnostics."""
+
+
+@dataclass
+class ScaleWeights:
+    """One TensorRT ``IScaleLayer`` (``ScaleMode::kCHANNEL``): ``y = (x*scale + shift)**power``.
+
+    ``name`` is the group's BatchNorm layer name; ``layers`` the fused Caffe layers in
+    execution order (BatchNorm first); ``bottom``/``top`` the blob read and the blob
+    written; ``scale``, ``shift``, ``power`` float32 arrays of ``channels`` values
+    (power is all ones); ``eps`` the BatchNorm epsilon used; ``variant`` the storage
+    convention of the BatchNorm blobs; ``notes`` why the group is not longer, if that
+    is not obvious (e.g. fan-out).
+    """
+
+    name: str
+    layers: list[str]
+    bottom: str
+    top: str
+    scale: np.ndarray
+    shift: np.ndarray
+    power: np.ndarray
+    eps: float
+    variant: str = "bvlc"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def channels(self) -> int:
+        return int(self.scale.size)
+
+    def metadata(self) -> dict[str, object]:
+        """The attributes every output format records next to the arrays."""
+        return {
+            "name": self.name,
+            "layers": list(self.layers),
+            "bottom": self.bottom,
+            "top": self.top,
+            "channels": self.channels,
+            "eps": self.eps,
+            "variant": self.variant,
+        }
+
+
+@dataclass
+class Conversion:
+    """The result of :func:`convert`: weights, the matched groups, and warnings."""
+
+    weights: list[ScaleWeights]
+    groups: list[Group]
+    diagnostics: list[Diagnostic]
+    net: Net
+
+
+def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = False) -> Conversion:
+    """Reads a model and computes the fused Scale weights of every BatchNorm group.
+
+    ``strict`` turns the first warning into a :class:`StrictModeError`.
+    """
+    net = load_net(prototxt, caffemodel)
+    return convert_net(net, strict=strict)
+
+
+def convert_net(net: Net, *, strict: bool = False) -> Conversion:
+    """:func:`convert` for a net already loaded."""
+    groups = match_groups(net.graph)
+    diagnostics: list[Diagnostic] = []
+    weights: list[ScaleWeights] = []
+    for group in groups:
+        try:
+            affine, stats = group_affine(group, net)
+        except Caffe2TrtError as exc:
+            raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
+        scale, shift = to_float32(affine)
+        for d in stats.diagnostics:
+            diagnostics.append(Diagnostic(d.code, d.message, d.layer, net.caffemodel_path))
+        diagnostics.extend(value_diagnostics(group.name, scale, shift, net.caffemodel_path))
+        weights.append(
+            ScaleWeights(
+                name=group.name,
+                layers=[layer.name for layer in group.layers],
+                bottom=group.bn.bottoms[0],
+                top=group.last.tops[0],
+                scale=scale,
+                shift=shift,
+                power=np.ones_like(scale),
+                eps=stats.eps,
+                variant=stats.variant,
+                notes=list(group.notes),
+            )
+        )
+    for group in groups:
+        if use_global_stats(group.bn) is False:
+            diagnostics.insert(
+                0,
+                Diagnostic(
+                    "use_global_stats_false",
+                    "use_global_stats: false, so Caffe normalises this layer with each batch's own statistics "
+                    "and the written weights do not compute what this prototxt computes "
+                    "(`caffe-bn-merge to-deploy` fixes the prototxt)",
+                    group.name,
+                    net.prototxt_path,
+                ),
+            )
+    if strict and diagnostics:
+        raise diagnostics[0].as_error()
+    return Conversion(weights=weights, groups=groups, diagnostics=diagnostics, net=net)
+
+
+def value_diagnostics(layer: str, scale: np.ndarray, shift: np.ndarray, path: str | None) -> list[Diagnostic]:
+    """Warnings for values an FP16 TensorRT engine cannot represent."""
+    out = []
+    for what, values in (("scale", scale), ("shift", shift)):
+        big = np.flatnonzero(np.abs(values) > FP16_MAX)
+        if big.size:
+            c = int(big[0])
+            out.append(
+                Diagnostic(
+                    "fp16_overflow",
+                    f"{what} of channel {c} is {float(values[c]):.6g}, beyond the FP16 range (65504) "
+                    f"in {big.size} channel(s): an FP16 engine will overflow",
+                    layer,
+                    path,
+                )
+            )
+    tiny = np.flatnonzero((scale != 0) & (np.abs(scale) < FP16_MIN_SUBNORMAL))
+    if tiny.size:
+        c = int(tiny[0])
+        out.append(
+            Diagnostic(
+                "fp16_underflow",
+                f"scale of channel {c} is {float(scale[c]):.6g}, below FP16 resolution in {tiny.size} channel(s): "
+                "an FP16 engine zeroes those channels",
+                layer,
+                path,
+            )
+        )
+    return out
+
+
+def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = False) -> list[ScaleWeights]:
+    """TensorRT Scale weights for every BatchNorm group of a Caffe model.
+
+    ``prototxt`` is the deploy net (authoritative for structure and parameters such
+    as ``eps``), ``caffemodel`` the trained weights.  Each :class:`ScaleWeights` holds
+    float32 ``scale``/``shift``/``power`` with ``y = x*scale + shift`` reproducing what
+    Caffe computes for the group.  Model warnings are issued as
+    :class:`Caffe2TrtWarning`; ``strict=True`` raises them as errors instead.  Errors
+    in the input raise :class:`Caffe2TrtError`.
+    """
+    result = convert(prototxt, caffemodel, strict=strict)
+    for d in result.diagnostics:
+        warnings.warn(str(d), Caffe2TrtWarning, stacklevel=2)
+    return result.weights

@@ -1,0 +1,84 @@
+"""Shared test helpers: the real-Caffe fixtures in ``fixtures/`` and how to read them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "net.caffemodel").exists())
+
+#: Agreement with Caffe's own float32 forward pass, relative to the blob's magnitude
+#: (the fused float32 map and Caffe's two-step float32 computation round differently).
+CAFFE_RTOL = 2e-5
+
+
+@dataclass
+class Activations:
+    """What real Caffe recorded for a fixture: each layer's tops right after it ran."""
+
+    case: Path
+    records: list[dict]
+    arrays: dict[str, np.ndarray]
+    input: np.ndarray
+
+    @classmethod
+    def load(cls, case: str | Path) -> "Activations":
+        d = FIXTURES / case if not isinstance(case, Path) else case
+        meta = json.loads((d / "activations.json").read_text())
+        with np.load(d / "activations.npz") as z:
+            arrays = {k: z[k] for k in z.files}
+        return cls(d, meta["layers"], arrays, np.load(d / "input.npy"))
+
+    def _index(self, layer: str) -> int:
+        for i, r in enumerate(self.records):
+            if r["layer"] == layer:
+                return i
+        raise KeyError(layer)
+
+    def before(self, layer: str, blob: str) -> np.ndarray:
+        """The value of ``blob`` as ``layer`` read it: its last write before ``layer``."""
+        for r in reversed(self.records[: self._index(layer)]):
+            if blob in r["tops"]:
+                return self.arrays[r["keys"][r["tops"].index(blob)]]
+        assert blob == "data", blob
+        return self.input
+
+    def after(self, layer: str, blob: str) -> np.ndarray:
+        r = self.records[self._index(layer)]
+        return self.arrays[r["keys"][r["tops"].index(blob)]]
+
+
+def apply_scale(x: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``x*scale + shift`` per channel of axis 1, in float32 as TensorRT computes it."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return (x * scale.reshape(shape) + shift.reshape(shape)).astype(np.float32)
+
+
+def rel_error(got: np.ndarray, ref: np.ndarray) -> float:
+    """Largest absolute difference relative to the reference blob's largest magnitude."""
+    return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Runs ``python -m caffe2trt_bn ARGS`` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "caffe2trt_bn", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+
+
+@pytest.fixture(params=CASES)
+def case(request: pytest.FixtureRequest) -> str:
+    return request.param

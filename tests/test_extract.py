@@ -1,0 +1,126 @@
+"""The main job against real Caffe: every fused group reproduces Caffe's activations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import caffe2trt_bn
+from caffe2trt_bn import Caffe2TrtWarning, bn_to_scale, extract
+
+from conftest import CAFFE_RTOL, FIXTURES, Activations, apply_scale, rel_error
+
+# The groups each fixture must produce (its README says what each case exercises).
+EXPECTED_GROUPS = {
+    "resnet_inplace": [["bn1", "scale1"], ["bn2", "scale2"], ["bn3", "scale3"]],
+    "separate_tops": [["conv1_bn", "conv1_scale"], ["conv2_bn", "conv2_scale"]],
+    "bn_without_scale": [["bn1"], ["bn2"]],
+    "scale_without_bias": [["bn1", "scale1", "bias1"], ["bn2", "scale2"]],
+    "fully_connected": [["fc1_bn", "fc1_scale"], ["fc2_bn", "fc2_scale"]],
+    "deconv_and_groups": [["bn1", "scale1"], ["up1_bn", "up1_scale"], ["up2_bn", "up2_scale"]],
+    "untrained_zero_factor": [["bn1", "scale1"]],
+    "branching": [["bn1"]],
+    "slash_names": [["conv1/bn", "conv1/scale"], ["conv2/x1/bn", "conv2/x1/scale"], ["concat_2/bn", "concat_2/scale"]],
+}
+
+
+def _extract(case: str) -> list[caffe2trt_bn.ScaleWeights]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Caffe2TrtWarning)
+        return extract(FIXTURES / case / "deploy.prototxt", FIXTURES / case / "net.caffemodel")
+
+
+def test_every_case_has_expectations(case: str) -> None:
+    assert case in EXPECTED_GROUPS
+
+
+def test_groupings(case: str) -> None:
+    assert [w.layers for w in _extract(case)] == EXPECTED_GROUPS[case]
+
+
+def test_reproduces_caffe_activations(case: str) -> None:
+    acts = Activations.load(case)
+    weights = _extract(case)
+    assert weights
+    for w in weights:
+        x = acts.before(w.layers[0], w.bottom)
+        ref = acts.after(w.layers[-1], w.top)
+        got = apply_scale(x, w.scale, w.shift)
+        assert got.shape == ref.shape
+        err = rel_error(got, ref)
+        assert err <= CAFFE_RTOL, f"{case}/{w.name}: relative error {err:.3g}"
+
+
+def test_arrays_are_float32_per_channel(case: str) -> None:
+    for w in _extract(case):
+        for arr in (w.scale, w.shift, w.power):
+            assert arr.dtype == np.float32 and arr.shape == (w.channels,)
+        assert np.all(w.power == 1)
+
+
+def test_bottom_and_top_names() -> None:
+    ws = {w.name: w for w in _extract("separate_tops")}
+    assert (ws["conv1_bn"].bottom, ws["conv1_bn"].top) == ("conv1", "conv1_scale")
+    ws = {w.name: w for w in _extract("branching")}
+    assert (ws["bn1"].bottom, ws["bn1"].top) == ("conv1", "bn1")
+    assert any("also read by" in n for n in ws["bn1"].notes)
+
+
+def test_eps_comes_from_prototxt() -> None:
+    ws = {w.name: w for w in _extract("bn_without_scale")}
+    assert ws["bn1"].eps == float(np.float32(1e-3))
+    assert ws["bn2"].eps == float(np.float32(1e-4))
+    assert _extract("resnet_inplace")[0].eps == float(np.float32(1e-5))
+
+
+def test_zero_factor_means_zero_statistics_and_warns() -> None:
+    with pytest.warns(Caffe2TrtWarning, match="moving-average factor is 0"):
+        (w,) = extract(FIXTURES / "untrained_zero_factor/deploy.prototxt", FIXTURES / "untrained_zero_factor/net.caffemodel")
+    # mean = var = 0: the BatchNorm is x / sqrt(eps); check against Caffe's output.
+    acts = Activations.load("untrained_zero_factor")
+    ref = acts.after("bn1", "conv1")
+    x = acts.before("bn1", "conv1")
+    assert rel_error(x / np.sqrt(np.float32(1e-5)), ref) <= CAFFE_RTOL
+
+
+def test_strict_raises_on_warning() -> None:
+    with pytest.raises(caffe2trt_bn.Caffe2TrtError, match="zero_factor"):
+        extract(
+            FIXTURES / "untrained_zero_factor/deploy.prototxt",
+            FIXTURES / "untrained_zero_factor/net.caffemodel",
+            strict=True,
+        )
+
+
+def test_fused_is_at_least_as_close_as_float64_truth(case: str) -> None:
+    """The once-rounded float32 weights equal the float64 computation to float32 rounding."""
+    from caffe2trt_bn.extract import convert
+    from caffe2trt_bn.fuse import group_affine
+
+    result = convert(FIXTURES / case / "deploy.prototxt", FIXTURES / case / "net.caffemodel")
+    for group, w in zip(result.groups, result.weights):
+        affine, _ = group_affine(group, result.net)
+        assert np.array_equal(w.scale, affine.a.astype(np.float32))
+        assert np.array_equal(w.shift, affine.b.astype(np.float32))
+
+
+def test_bn_to_scale_matches_batchnorm_definition() -> None:
+    rng = np.random.default_rng(0)
+    c = 7
+    mean, var = rng.normal(size=c), rng.uniform(0.1, 3, size=c)
+    gamma, beta = rng.normal(size=c), rng.normal(size=c)
+    x = rng.normal(size=(2, c, 3, 3))
+    scale, shift, power = bn_to_scale(mean, var, 1e-3, gamma, beta)
+    ref = (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + 1e-3) * gamma[
+        None, :, None, None
+    ] + beta[None, :, None, None]
+    assert rel_error(apply_scale(x.astype(np.float32), scale, shift), ref) < 1e-6
+    assert power.dtype == np.float32 and np.all(power == 1)
+    s2, b2, _ = bn_to_scale(mean, var, 1e-3)
+    assert np.allclose(s2, 1 / np.sqrt(var + 1e-3), rtol=1e-7)
+    with pytest.raises(caffe2trt_bn.Caffe2TrtError, match="not positive"):
+        bn_to_scale(mean, -np.ones(c), 1e-5)
+    with pytest.raises(caffe2trt_bn.Caffe2TrtError, match="gamma has 3 values"):
+        bn_to_scale(mean, var, 1e-5, gamma[:3])

@@ -1,0 +1,105 @@
+"""Output formats: same numbers in every format, documented layout, reproducible bytes."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from caffe2trt_bn import Caffe2TrtError, Caffe2TrtWarning, extract, save
+from caffe2trt_bn.export.h5 import group_key, read_h5
+from caffe2trt_bn.export.wts import read_wts
+
+from conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def weights():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Caffe2TrtWarning)
+        return extract(FIXTURES / "slash_names/deploy.prototxt", FIXTURES / "slash_names/net.caffemodel")
+
+
+def test_h5_layout(weights, tmp_path) -> None:
+    import h5py
+
+    out = save(weights, tmp_path / "w.h5")
+    with h5py.File(out, "r") as f:
+        assert f.attrs["format"] == "caffe2trt_bn.scale"
+        assert int(f.attrs["format_version"]) == 1
+        assert list(f.attrs["groups"]) == ["conv1%2Fbn", "conv2%2Fx1%2Fbn", "concat_2%2Fbn"]
+        g = f["conv2%2Fx1%2Fbn"]
+        assert set(g.keys()) == {"scale", "shift", "power"}
+        assert g.attrs["name"] == "conv2/x1/bn"
+        assert list(g.attrs["layers"]) == ["conv2/x1/bn", "conv2/x1/scale"]
+        assert g.attrs["bottom"] == "conv2/x1" and g.attrs["top"] == "conv2/x1"
+        assert int(g.attrs["channels"]) == 4
+        assert g["scale"].dtype == np.float32
+    items = read_h5(out)
+    for w, item in zip(weights, items):
+        for key in ("scale", "shift", "power"):
+            assert np.array_equal(item[key], getattr(w, key))
+
+
+def test_group_key_escapes() -> None:
+    assert group_key("a/b") == "a%2Fb"
+    assert group_key("50%/x") == "50%25%2Fx"
+    assert group_key("..") == "%2E."
+    assert group_key("plain") == "plain"
+
+
+def test_npz_layout(weights, tmp_path) -> None:
+    out = save(weights, tmp_path / "w.npz")
+    with np.load(out, allow_pickle=False) as z:
+        manifest = json.loads(str(z["manifest"]))
+        assert manifest["format"] == "caffe2trt_bn.scale"
+        assert [g["name"] for g in manifest["groups"]] == [w.name for w in weights]
+        assert manifest["groups"][0]["layers"] == ["conv1/bn", "conv1/scale"]
+        for w in weights:
+            for key in ("scale", "shift", "power"):
+                assert np.array_equal(z[f"{w.name}.{key}"], getattr(w, key))
+                assert z[f"{w.name}.{key}"].dtype == np.float32
+
+
+def test_wts_layout(weights, tmp_path) -> None:
+    out = save(weights, tmp_path / "w.wts")
+    lines = out.read_text().splitlines()
+    assert lines[0] == str(3 * len(weights))
+    name, count, first = lines[3].split()[:3]  # third line: first group's power
+    assert name == "conv1/bn.power" and int(count) == weights[0].channels and first == "3f800000"
+    entries = read_wts(out)
+    for w in weights:
+        for key in ("scale", "shift", "power"):
+            assert np.array_equal(entries[f"{w.name}.{key}"], getattr(w, key))
+
+
+def test_wts_hex_is_big_endian_ieee(tmp_path) -> None:
+    from caffe2trt_bn.extract import ScaleWeights
+
+    one = np.array([1.0, -2.5], dtype=np.float32)
+    w = ScaleWeights("bn", ["bn"], "x", "x", one, one, np.ones(2, np.float32), 1e-5)
+    text = save([w], tmp_path / "x.wts").read_text()
+    assert "bn.scale 2 3f800000 c0200000" in text
+
+
+def test_wts_refuses_whitespace_names(tmp_path) -> None:
+    from caffe2trt_bn.extract import ScaleWeights
+
+    w = ScaleWeights("bn 1", ["bn 1"], "x", "x", np.ones(1, np.float32), np.ones(1, np.float32), np.ones(1, np.float32), 1e-5)
+    with pytest.raises(Caffe2TrtError, match="whitespace"):
+        save([w], tmp_path / "x.wts")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".hdf5", ".npz", ".wts"])
+def test_byte_identical_across_runs(weights, tmp_path, suffix) -> None:
+    a = save(weights, tmp_path / f"a{suffix}").read_bytes()
+    b = save(weights, tmp_path / f"b{suffix}").read_bytes()
+    assert a == b
+
+
+def test_unknown_suffix(weights, tmp_path) -> None:
+    with pytest.raises(Caffe2TrtError, match="unknown output suffix '.txt'"):
+        save(weights, tmp_path / "w.txt")
