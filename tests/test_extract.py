@@ -20,6 +20,7 @@ EXPECTED_GROUPS = {
     "deconv_and_groups": [["bn1", "scale1"], ["up1_bn", "up1_scale"], ["up2_bn", "up2_scale"]],
     "untrained_zero_factor": [["bn1", "scale1"]],
     "branching": [["bn1"]],
+    "preact_se": [["res/bn_a", "res/scale_a"], ["res/bn2", "res/scale2"], ["post/bn", "post/scale"], ["bn3"], ["bn4"]],
     "slash_names": [["conv1/bn", "conv1/scale"], ["conv2/x1/bn", "conv2/x1/scale"], ["concat_2/bn", "concat_2/scale"]],
 }
 
@@ -66,6 +67,12 @@ def test_bottom_and_top_names() -> None:
     ws = {w.name: w for w in _extract("branching")}
     assert (ws["bn1"].bottom, ws["bn1"].top) == ("conv1", "bn1")
     assert any("also read by" in n for n in ws["bn1"].notes)
+
+
+def test_two_bottom_scale_is_never_fused() -> None:
+    ws = {w.name: w for w in _extract("preact_se")}
+    assert ws["bn4"].layers == ["bn4"]
+    assert any("2 bottoms" in n for n in ws["bn4"].notes)
 
 
 def test_eps_comes_from_prototxt() -> None:
