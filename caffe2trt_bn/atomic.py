@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, file_error
 
 
 def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
@@ -45,11 +45,15 @@ def atomic_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Iterat
     """Yields a temporary path beside ``path``; renames it over ``path`` on success.
 
     The caller writes and closes the temporary file inside the ``with`` block; this
-    function then fsyncs it, renames it, and fsyncs the folder.
+    function then fsyncs it, renames it, and fsyncs the folder.  An ``OSError`` on the
+    way (no space left, permission denied) becomes an :class:`OutputError` naming ``path``.
     """
     out = check_output_path(path, inputs)
     parent = out.parent if str(out.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise file_error(exc, out, writing=True) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -60,9 +64,12 @@ def atomic_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Iterat
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        # Disk full, permissions, I/O errors: a user-facing error naming the output.
+        if isinstance(exc, OSError):
+            raise file_error(exc, out, writing=True) from None
         raise
     with contextlib.suppress(OSError):
         fsync_path(parent, directory=True)

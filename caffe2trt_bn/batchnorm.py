@@ -8,6 +8,24 @@ Every layer this project fuses computes, per channel ``c`` of axis 1,
   else 1/s``: ``a = 1/sqrt(var*f + eps)``, ``b = -mean*f*a``.  ``s == 0`` (a layer
   never trained) means mean = var = 0, not a division by zero.  ``eps`` is
   ``batch_norm_param.eps`` as Caffe stores it (a float32; default float32(1e-5)).
+* Forks (:data:`VARIANTS`), told apart by layer type and blob count and sizes, never by
+  a global schema (their parameter field numbers collide with BVLC's):
+
+  - NVIDIA Caffe 0.16+ ``BatchNorm`` with ``scale_bias``: 5 blobs ``mean, var,
+    correction (1 value, unused at inference), scale, bias``; plain statistics (no
+    factor); ``a = scale/sqrt(var + eps)``, ``b = bias - mean*a`` with
+    ``eps = max(batch_norm_param.eps, 1e-5)``: its layer raises a smaller eps to
+    cuDNN's minimum.  Its TEST phase always uses the stored statistics, whatever
+    ``use_global_stats`` says.
+  - NVIDIA Caffe 0.15 ``BatchNorm``: 5 blobs ``scale, bias, mean, var, 1 value``; same
+    formula, eps as written.  Only the blob sizes tell the two orderings apart; with one
+    channel they cannot, and an explicit ``scale_bias: true`` (a field 0.15 did not
+    have) decides.
+  - ``BN`` of the TSN / Inception-BN fork: 4 blobs ``slope, bias, mean, var`` shaped
+    (1, C, 1, 1), statistics already normalised; ``bn_param.eps`` (default 1e-5).
+  - ``BN`` of SegNet: 2 blobs ``scale, shift``.  In ``bn_param { bn_mode: INFERENCE }``
+    they are the folded map ``a = scale``, ``b = shift``; in the default LEARN mode the
+    layer normalises each batch with its own statistics and no constant map exists.
 * ``Scale`` with one bottom: ``a = blobs[0]``, ``b = blobs[1]`` when ``bias_term``.
 * ``Bias`` with one bottom: ``a = 1``, ``b = blobs[0]``.
 
@@ -17,21 +35,37 @@ results are rounded to float32 once, at the end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .caffemodel import Blob
+from .caffemodel import Blob, CaffeModel
 from .errors import Diagnostic, GraphError, ModelValueError
-from .graph import Layer
+from .graph import Graph, Layer
 from .prototxt import Node
 
 #: Caffe's default ``batch_norm_param.eps``, as the float32 Caffe actually uses.
 DEFAULT_EPS = float(np.float32(1e-5))
 
+#: NVIDIA Caffe's BatchNorm computes with ``max(eps, 1e-5)`` (cuDNN's minimum), in float32.
+NVCAFFE_MIN_EPS = DEFAULT_EPS
+
 #: Layer types this project treats as batch normalisation.
-BATCHNORM_TYPES = frozenset({"BatchNorm"})
+BATCHNORM_TYPES = frozenset({"BatchNorm", "BN"})
+
+#: Storage conventions :func:`read_batchnorm` recognises (``BatchNormStats.variant``).
+VARIANTS: dict[str, str] = {
+    "bvlc": "BVLC Caffe BatchNorm: blobs mean*s, var*s, s",
+    "nvcaffe": "NVIDIA Caffe 0.16+ BatchNorm with scale_bias: blobs mean, var, correction, scale, bias",
+    "nvcaffe-0.15": "NVIDIA Caffe 0.15 BatchNorm: blobs scale, bias, mean, var, one unused value",
+    "bn-tsn": "BN of the TSN/Inception-BN fork: blobs slope, bias, mean, var",
+    "bn-segnet": "SegNet BN in INFERENCE mode: blobs scale, shift (statistics already folded in)",
+}
+
+#: What :func:`check_supported` says about a V1 net.
+V1_MESSAGE = "V1 net (legacy 'layers' format) has no BatchNorm layers (V1 predates BatchNorm); nothing to merge"
 
 FP16_MAX = 65504.0
 FP16_MIN_SUBNORMAL = 2.0**-24
@@ -57,10 +91,12 @@ class Affine:
 class BatchNormStats:
     """What a BatchNorm-like layer computes at inference, with statistics normalised.
 
-    ``variant`` names the storage convention detected (``bvlc`` for BVLC Caffe);
+    ``variant`` names the storage convention detected (a key of :data:`VARIANTS`);
     ``factor`` is the moving-average factor ``f`` applied to the stored sums (None
     where the variant stores plain statistics); ``gamma``/``beta`` are set by variants
-    that carry their own scale and shift.
+    that carry their own scale and shift.  ``folded`` marks a layer that stores no
+    statistics at all, only the final ``gamma``/``beta`` (SegNet's BN in INFERENCE
+    mode): ``mean``/``var`` are then 0 and 1 placeholders and ``eps`` is 0.
     """
 
     variant: str
@@ -71,12 +107,15 @@ class BatchNormStats:
     gamma: np.ndarray | None = None
     beta: np.ndarray | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    folded: bool = False
 
     @property
     def channels(self) -> int:
         return int(self.mean.size)
 
     def affine(self) -> Affine:
+        if self.folded and self.gamma is not None and self.beta is not None:
+            return Affine(np.asarray(self.gamma, dtype=np.float64), np.asarray(self.beta, dtype=np.float64))
         return bn_affine(self.mean, self.var, self.eps, self.gamma, self.beta)
 
 
@@ -167,9 +206,19 @@ def float32_param(node: Node | None, name: str, default: float) -> float:
 
 
 def read_batchnorm(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
-    """Interprets a BatchNorm-like layer's prototxt parameters and caffemodel blobs."""
+    """Interprets a BatchNorm-like layer's prototxt parameters and caffemodel blobs.
+
+    The layer type says which parameter message applies (``batch_norm_param`` for
+    ``BatchNorm``, ``bn_param`` for ``BN``); the blob count and sizes say which fork
+    wrote the blobs (see :data:`VARIANTS`).  Raises :class:`ModelValueError` for blobs
+    that fit no known layout or fit two of them.
+    """
     if layer.type == "BatchNorm":
+        if len(blobs) == 5:
+            return _read_nvcaffe(layer, blobs)
         return _read_bvlc(layer, blobs)
+    if layer.type == "BN":
+        return _read_bn(layer, blobs)
     raise GraphError(f"layer type {layer.type!r} is not a supported batch normalisation", layer=layer.name)
 
 
@@ -178,7 +227,15 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     eps = float32_param(param, "eps", DEFAULT_EPS)
     if len(blobs) != 3:
         raise ModelValueError(
-            f"BatchNorm needs 3 blobs (mean*s, var*s, s) but the caffemodel holds {len(blobs)}", layer=layer.name
+            f"BatchNorm needs 3 blobs (BVLC: mean*s, var*s, s) or 5 (NVIDIA Caffe with scale and bias) "
+            f"but the caffemodel holds {len(blobs)}",
+            layer=layer.name,
+        )
+    if param is not None and param.get_bool("scale_bias", False):
+        raise ModelValueError(
+            "batch_norm_param.scale_bias is set, but the caffemodel holds 3 blobs (no scale and bias), "
+            "not NVIDIA Caffe's 5",
+            layer=layer.name,
         )
     mean_s, var_s, s_blob = (b.data for b in blobs)
     if s_blob.size != 1:
@@ -209,6 +266,164 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     return stats
 
 
+def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    """NVIDIA Caffe's 5-blob BatchNorm, in the 0.16+ or the 0.15 ordering (by blob sizes)."""
+    param = layer.node.get("batch_norm_param")
+    sizes = [b.count for b in blobs]
+    c = sizes[0]
+    new_layout = sizes[2] == 1 and sizes[1] == sizes[3] == sizes[4] == c
+    old_layout = sizes[4] == 1 and sizes[1] == sizes[2] == sizes[3] == c
+    scale_bias = param.get_bool("scale_bias") if param is not None else None
+    if new_layout and old_layout:
+        if scale_bias is not True:
+            raise ModelValueError(
+                "ambiguous NVIDIA Caffe BatchNorm: 5 blobs of one value each fit both the 0.16+ ordering "
+                "(mean, var, correction, scale, bias) and the 0.15 one (scale, bias, mean, var, unused); "
+                "if the model comes from NVIDIA Caffe 0.16 or later, set batch_norm_param { scale_bias: true }",
+                layer=layer.name,
+            )
+        old_layout = False
+    if not (new_layout or old_layout):
+        raise ModelValueError(
+            f"BatchNorm with 5 blobs of sizes {sizes} fits neither NVIDIA Caffe ordering: 0.16+ stores "
+            "(C, C, 1, C, C) = mean, var, correction, scale, bias; "
+            "0.15 stores (C, C, C, C, 1) = scale, bias, mean, var, unused",
+            layer=layer.name,
+        )
+    diagnostics: list[Diagnostic] = []
+    written_eps = float32_param(param, "eps", DEFAULT_EPS)
+    if new_layout:
+        variant, mean, var, gamma, beta = "nvcaffe", blobs[0], blobs[1], blobs[3], blobs[4]
+        eps = max(written_eps, NVCAFFE_MIN_EPS)
+        if written_eps < NVCAFFE_MIN_EPS:
+            diagnostics.append(
+                Diagnostic(
+                    "eps_raised",
+                    f"eps {written_eps:.6g} is below NVIDIA Caffe's minimum: its BatchNorm computes with "
+                    f"eps = {NVCAFFE_MIN_EPS:.6g} (cuDNN's limit), and so do these weights",
+                    layer.name,
+                )
+            )
+        implied = param is not None and (param.get("scale_filler") is not None or param.get("bias_filler") is not None)
+        if scale_bias is not True and not implied:
+            diagnostics.append(
+                Diagnostic(
+                    "scale_bias_unset",
+                    "the caffemodel holds NVIDIA Caffe's 5 blobs with scale and bias, but the prototxt does not set "
+                    "batch_norm_param.scale_bias (NVIDIA Caffe and OpenCV refuse such a pair); "
+                    "scale and bias were applied",
+                    layer.name,
+                )
+            )
+    else:
+        variant, mean, var, gamma, beta = "nvcaffe-0.15", blobs[2], blobs[3], blobs[0], blobs[1]
+        eps = written_eps
+    stats = BatchNormStats(
+        variant,
+        _values(mean, layer.name, "mean"),
+        _values(var, layer.name, "variance"),
+        eps,
+        gamma=_values(gamma, layer.name, "scale"),
+        beta=_values(beta, layer.name, "bias"),
+        diagnostics=diagnostics,
+    )
+    check_stats(stats, layer.name)
+    return stats
+
+
+def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    """The ``BN`` layer type: TSN/Inception-BN with 4 blobs, SegNet with 2."""
+    param = layer.node.get("bn_param")
+    sizes = [b.count for b in blobs]
+    if len(blobs) == 4:
+        if len(set(sizes)) != 1:
+            raise ModelValueError(
+                f"channel mismatch: BN blobs (slope, bias, mean, var) hold {sizes} values", layer=layer.name
+            )
+        names = ("slope", "bias", "mean", "variance")
+        slope, bias, mean, var = (_values(b, layer.name, what) for b, what in zip(blobs, names))
+        eps = float32_param(param, "eps", DEFAULT_EPS)
+        stats = BatchNormStats("bn-tsn", mean, var, eps, gamma=slope, beta=bias)
+        check_stats(stats, layer.name)
+        return stats
+    if len(blobs) == 2:
+        mode = param.get_enum("bn_mode", "LEARN") if param is not None else "LEARN"
+        if mode not in ("INFERENCE", "1"):
+            raise GraphError(
+                f"SegNet BN layer in bn_mode {mode} normalises each batch with its own statistics and the caffemodel "
+                "stores none (2 blobs: scale, shift); SegNet's compute_bn_statistics.py folds the statistics into "
+                "scale and shift and sets bn_param { bn_mode: INFERENCE }",
+                layer=layer.name,
+            )
+        if sizes[0] != sizes[1]:
+            raise ModelValueError(f"channel mismatch: scale has {sizes[0]} values, shift {sizes[1]}", layer=layer.name)
+        scale = _values(blobs[0], layer.name, "scale")
+        shift = _values(blobs[1], layer.name, "shift")
+        n = scale.size
+        return BatchNormStats("bn-segnet", np.zeros(n), np.ones(n), 0.0, gamma=scale, beta=shift, folded=True)
+    raise ModelValueError(
+        f"BN needs 4 blobs (TSN/Inception-BN: slope, bias, mean, var) or 2 (SegNet: scale, shift) "
+        f"but the caffemodel holds {len(blobs)}",
+        layer=layer.name,
+    )
+
+
+def _values(blob: Blob, layer: str, what: str) -> np.ndarray:
+    """A blob's values widened exactly to float64 (float16 and float32 included), all finite."""
+    values = blob.data.astype(np.float64)
+    _check_finite(values, what, layer)
+    return values
+
+
+def batchnorm_like(layer_type: str) -> bool:
+    """True for a layer type that names a batch normalisation this project does not read.
+
+    Forks add their own (``SyncBN``, ``BatchNormalization``, ``FrozenBN``, ...); their
+    blob layouts are unverified, so they are reported by name rather than guessed.
+    ``BNLL`` (an activation) is not one.
+    """
+    if layer_type in BATCHNORM_TYPES:
+        return False
+    key = re.sub(r"[^a-z0-9]", "", layer_type.lower())
+    return "batchnorm" in key or key.endswith("bn")
+
+
+def unsupported_message(layer: Layer) -> str:
+    """Why an unknown batch-normalisation-like layer stops a conversion (one line)."""
+    return (
+        f"layer type {layer.type!r} looks like a batch normalisation, but only BatchNorm (BVLC Caffe; NVIDIA Caffe "
+        "with 5 blobs) and BN (TSN/Inception-BN with 4 blobs; SegNet with 2) are read; "
+        "the weights would leave this layer out"
+    )
+
+
+def v1_problem(graph: Graph, model: CaffeModel | None = None) -> tuple[str | None, str] | None:
+    """``(file, message)`` when the prototxt or the caffemodel is a V1 net, else None."""
+    if graph.v1:
+        return graph.path, V1_MESSAGE
+    if model is not None and model.is_v1:
+        return model.path, (
+            "the caffemodel is a V1 net (legacy 'layers' format), which predates BatchNorm: "
+            "it holds no BatchNorm statistics; nothing to merge"
+        )
+    return None
+
+
+def check_supported(graph: Graph, model: CaffeModel | None = None) -> None:
+    """Raises :class:`GraphError` when a net cannot be converted as a whole.
+
+    A V1 net (legacy ``layers``, NetParameter field 2) predates BatchNorm, in the
+    prototxt or in the caffemodel; a layer whose type looks like a batch normalisation
+    of an unsupported fork (:func:`batchnorm_like`) would silently be left out.
+    """
+    v1 = v1_problem(graph, model)
+    if v1 is not None:
+        raise GraphError(v1[1], file=v1[0])
+    for layer in graph.layers:
+        if batchnorm_like(layer.type):
+            raise GraphError(unsupported_message(layer), file=graph.path, layer=layer.name)
+
+
 def check_stats(stats: BatchNormStats, layer: str) -> None:
     """Rejects statistics that give no finite result; records warnings on odd ones."""
     _check_finite(stats.mean, "mean", layer)
@@ -221,6 +436,20 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
                 "negative_variance",
                 f"variance is negative in {negative.size} channels (first: channel {int(negative[0])}); "
                 "only eps keeps the result finite",
+                layer,
+            )
+        )
+    # Below eps, eps outweighs the statistic: the channel's scale (up to 1/sqrt(eps)) is set
+    # by eps, not by the data, typically a dead channel.  A never-trained layer (factor 0)
+    # has its own warning.
+    small = np.flatnonzero((stats.var >= 0) & (stats.var < stats.eps))
+    if small.size and stats.factor != 0:
+        c = int(small[0])
+        stats.diagnostics.append(
+            Diagnostic(
+                "small_variance",
+                f"variance is below eps ({stats.eps:.3g}) in {small.size} channel(s) (first: channel {c}, "
+                f"variance {float(stats.var[c]):.3g}): eps, not the data, sets their scale",
                 layer,
             )
         )

@@ -14,6 +14,7 @@ from ``shape`` 7 or the legacy ``num``/``channels``/``height``/``width`` 1-4.
 
 from __future__ import annotations
 
+import math
 import mmap
 import os
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import wire
-from .errors import Caffe2TrtError, ModelFormatError
+from .errors import Caffe2TrtError, ModelFormatError, file_error
 
 # NetParameter
 NET_NAME, NET_LAYERS_V1, NET_LAYER = 1, 2, 100
@@ -61,23 +62,45 @@ class Blob:
         return self.data.reshape(self.shape)
 
 
-@dataclass
+@dataclass(eq=False)
 class ModelLayer:
     """A layer as stored in the caffemodel.
 
     ``span`` is the byte range of the whole field (tag, length and payload) in the
     file, ``payload`` the LayerParameter bytes alone; ``v1`` marks a legacy
     ``layers`` entry, whose ``type`` is then the V1 enum name or number.
+    ``blob_spans`` are the byte ranges of the BlobProto payloads; :attr:`blobs`
+    parses them on first use only, so reading a model costs time per layer, not per
+    blob (a tool that needs the BatchNorm blobs never decodes the convolutions').
     """
 
     name: str
     type: str
     bottoms: list[str]
     tops: list[str]
-    blobs: list[Blob]
+    blob_spans: list[tuple[int, int]]
     span: tuple[int, int]
     payload: tuple[int, int]
     v1: bool = False
+    buffer: mmap.mmap | bytes = field(default=b"", repr=False)
+    path: str = field(default="<memory>", repr=False)
+    _blobs: list[Blob] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def blobs(self) -> list[Blob]:
+        """The layer's blobs (views into :attr:`buffer`); a malformed blob raises
+        :class:`ModelFormatError` naming the file and the layer."""
+        if self._blobs is None:
+            blobs: list[Blob] = []
+            for i, (a, b) in enumerate(self.blob_spans):
+                try:
+                    blobs.append(parse_blob(self.buffer, a, b))
+                except Caffe2TrtError as exc:
+                    exc.message = f"blob {i}: {exc.message}"
+                    layer = self.name or f"#{len(self.blob_spans)}@{self.payload[0]}"
+                    raise exc.with_context(file=self.path, layer=layer) from None
+            self._blobs = blobs
+        return self._blobs
 
 
 @dataclass
@@ -111,14 +134,8 @@ def open_readonly_map(path: str | Path) -> mmap.mmap:
             if size == 0:
                 raise ModelFormatError("the file is empty", file=p)
             return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except IsADirectoryError:
-        raise Caffe2TrtError("is a directory, not a caffemodel file", file=p) from None
-    except FileNotFoundError:
-        raise Caffe2TrtError("no such file", file=p) from None
-    except PermissionError:
-        raise Caffe2TrtError("permission denied", file=p) from None
     except OSError as exc:
-        raise Caffe2TrtError(f"cannot read: {exc.strerror or exc}", file=p) from None
+        raise file_error(exc, p, what="caffemodel file") from None
 
 
 def read_caffemodel(path: str | Path) -> CaffeModel:
@@ -190,19 +207,17 @@ def _parse_layer(
                 type_ = wire.decode_string(buf, a, b, "layer type")
         elif v1 and number == f_type and wt == wire.VARINT:
             type_ = v1_type_name(a)
-    layer_name = name or f"#{len(blob_spans)}@{start}"
-    blobs: list[Blob] = []
-    for i, (a, b) in enumerate(blob_spans):
-        try:
-            blobs.append(parse_blob(buf, a, b))
-        except Caffe2TrtError as exc:
-            exc.message = f"blob {i}: {exc.message}"
-            raise exc.with_context(file=path, layer=layer_name) from None
-    return ModelLayer(name=name, type=type_, bottoms=bottoms, tops=tops, blobs=blobs, span=span, payload=(start, end), v1=v1)
+    return ModelLayer(
+        name=name, type=type_, bottoms=bottoms, tops=tops, blob_spans=blob_spans, span=span,
+        payload=(start, end), v1=v1, buffer=buf, path=path,
+    )
 
 
 def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
     """Parses one BlobProto payload into a :class:`Blob` viewing ``buf``."""
+    blob = _parse_caffe_blob(buf, start, end)
+    if blob is not None:
+        return blob
     legacy = [None, None, None, None]  # num, channels, height, width
     dims: list[int] | None = None
     segments: list[np.ndarray] = []
@@ -274,6 +289,41 @@ def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
     if expected != data.size:
         raise ModelFormatError(f"shape {shape} needs {expected} values but the blob holds {data.size}")
     return Blob(shape=shape, data=data, span=(start, end), legacy_shape=legacy_shape)
+
+
+def _parse_caffe_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob | None:
+    """The layout every Caffe release writes, decoded without the general field loop:
+    packed float32 ``data`` then ``shape`` holding only packed ``dim``s.  None for any
+    other layout or any inconsistency; :func:`parse_blob` then decides (and reports)."""
+    if end - start < 4 or buf[start] != 0x2A:  # data (5), length-delimited
+        return None
+    try:
+        size, data_at = wire.read_varint(buf, start + 1, end)
+        pos = data_at + size
+        if size % 4 or pos + 2 > end or buf[pos] != 0x3A:  # shape (7)
+            return None
+        shape_size, pos = wire.read_varint(buf, pos + 1, end)
+        if pos + shape_size != end or shape_size < 2 or buf[pos] != 0x0A:  # dim (1), packed
+            return None
+        dims_size, pos = wire.read_varint(buf, pos + 1, end)
+    except ModelFormatError:
+        return None
+    if pos + dims_size != end:
+        return None
+    raw = buf[pos:end]
+    if max(raw, default=0) < 0x80:  # every dim below 128: one byte each
+        dims = tuple(raw)
+    else:
+        try:
+            dims = tuple(wire.to_int64(v) for v in wire.packed_varints(buf, pos, end))
+        except ModelFormatError:
+            return None
+        if any(d < 0 for d in dims):
+            return None
+    count = size // 4
+    if math.prod(dims) != count:
+        return None
+    return Blob(shape=dims, data=np.frombuffer(buf, dtype="<f4", count=count, offset=data_at), span=(start, end))
 
 
 def v1_type_name(value: int) -> str:

@@ -92,6 +92,29 @@ class StrictModeError(Caffe2TrtError):
     """A warning promoted to an error by ``strict=True`` / ``--strict``."""
 
 
+def file_error(
+    exc: OSError, path: str | Path, *, what: str = "file", writing: bool = False
+) -> Caffe2TrtError:
+    """The one-line user error for an ``OSError`` met opening, reading or writing ``path``.
+
+    ``what`` names the kind of file expected (``"prototxt"``, ``"caffemodel"``), so a
+    directory given in its place says so; ``writing`` makes it an :class:`OutputError`.
+    """
+    cls = OutputError if writing else Caffe2TrtError
+    if isinstance(exc, FileNotFoundError) and not writing:
+        message = "no such file"
+    elif isinstance(exc, IsADirectoryError):
+        message = f"is a directory, not a {what}"
+    elif isinstance(exc, NotADirectoryError) and not writing:
+        message = "no such file (a part of the path is not a folder)"
+    elif isinstance(exc, PermissionError):
+        message = "permission denied"
+    else:
+        verb = "cannot write" if writing else "cannot read"
+        message = f"{verb}: {exc.strerror or exc}"
+    return cls(message, file=path)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """A warning about the model: the result is written, but the user should know.
@@ -106,10 +129,11 @@ class Diagnostic:
     file: str | None = None
 
     def __str__(self) -> str:
+        # The code in brackets names the warning, as in --json and in the --strict error.
         where = f"{self.file}: " if self.file else ""
         if self.layer is not None:
             where += f"layer {self.layer!r}: "
-        return f"warning: {where}{self.message}"
+        return f"warning: {where}{self.message} [{self.code}]".replace("\n", " ")
 
     def to_json(self) -> dict[str, str | None]:
         return {"code": self.code, "layer": self.layer, "file": self.file, "message": self.message}

@@ -21,15 +21,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .batchnorm import (
     BATCHNORM_TYPES,
     Affine,
     BatchNormStats,
+    check_supported,
     per_channel_reason,
     read_batchnorm,
     scale_bias_affine,
+    use_global_stats,
 )
-from .errors import GraphError
+from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer, Value
 from .net import Net
 
@@ -110,9 +114,63 @@ def _sole_affine_reader(graph: Graph, layer: Layer, types: tuple[str, ...], note
 
 
 def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
-    """The group's merged float64 affine and its BatchNorm statistics."""
+    """The group's merged float64 affine and its BatchNorm statistics.
+
+    Raises :class:`ModelValueError` when a merged value does not fit a float32 (the
+    type of TensorRT and Caffe weights): finite inputs can still multiply past it.
+    """
     stats = read_batchnorm(group.bn, net.blobs(group.bn))
     affine = stats.affine()
     for layer in group.layers[1:]:
         affine = affine.then(scale_bias_affine(layer, net.blobs(layer), stats.channels))
+    for what, values in (("scale", affine.a), ("shift", affine.b)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
+        if bad.size:
+            c = int(bad[0])
+            raise ModelValueError(
+                f"the merged {what} is {float(values[c]):.6g}, beyond the float32 range of weights", channel=c
+            )
     return affine, stats
+
+
+@dataclass
+class ComputedGroup:
+    """A matched group with its merged float64 affine and its BatchNorm statistics."""
+
+    group: Group
+    affine: Affine
+    stats: BatchNormStats
+
+
+def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
+    """Matches every group of ``net`` and computes its affine, with the model warnings.
+
+    The one place both the Scale-weight export and folding get their numbers from:
+    refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
+    puts the caffemodel and layer into errors, and collects the statistics' warnings and
+    an explicit ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST).
+    """
+    check_supported(net.graph, net.model)
+    computed: list[ComputedGroup] = []
+    diagnostics: list[Diagnostic] = []
+    for group in match_groups(net.graph):
+        try:
+            affine, stats = group_affine(group, net)
+        except Caffe2TrtError as exc:
+            raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
+        computed.append(ComputedGroup(group, affine, stats))
+        if stats.variant == "bvlc" and use_global_stats(group.bn) is False:
+            diagnostics.append(
+                Diagnostic(
+                    "use_global_stats_false",
+                    "use_global_stats: false, so Caffe normalises this layer with each batch's own statistics, "
+                    "while the converted weights use the stored ones "
+                    "(`caffe-bn-merge to-deploy` fixes the prototxt)",
+                    group.name,
+                    net.prototxt_path,
+                )
+            )
+        for d in stats.diagnostics:
+            diagnostics.append(Diagnostic(d.code, d.message, d.layer, net.caffemodel_path))
+    return computed, diagnostics

@@ -124,6 +124,9 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     v1 = bool(v1_nodes) and not layer_nodes
     if layer_nodes and v1_nodes:
         raise GraphError("mixes 'layer' and legacy 'layers' entries; Caffe accepts only one kind", file=path)
+    if not layer_nodes and not v1_nodes:
+        what = "the file is empty" if not doc.children else "defines no layers"
+        raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
     current: dict[str, Value] = {}
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}

@@ -25,7 +25,9 @@ message nodes with the same name; :meth:`Node.all`, :meth:`Node.get` and
 ``name {...}`` fields).
 
 The tokenizer is one compiled regular expression; the parser is iterative (no recursion)
-and refuses nesting deeper than :data:`MAX_DEPTH`.  Every syntax error is raised as
+and refuses nesting deeper than :data:`MAX_DEPTH`.  Texts written in the plain subset
+nets use (no lists, separators, ``<>``...) first take a one-match-per-field path that
+builds the same tree; anything else, and every error, goes through the full parser.  Every syntax error is raised as
 :class:`~caffe2trt_bn.errors.PrototxtSyntaxError` with the file, 1-based line and column.
 """
 
@@ -39,7 +41,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NoReturn, Sequence, overload
 
-from .errors import PrototxtSyntaxError
+from .errors import PrototxtSyntaxError, file_error
 
 __all__ = [
     "MAX_DEPTH",
@@ -100,6 +102,9 @@ _INT_RE = re.compile(r"(-?)[ \t]*(?:0[xX]([0-9A-Fa-f]+)|(0[0-7]*)|([1-9][0-9]*))
 _FLOAT_RE = re.compile(r"-?[ \t]*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?\Z")
 _SPECIAL_FLOAT_RE = re.compile(r"(-?)[ \t]*(inf|infinity|nan)[fF]?\Z", re.IGNORECASE)
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# One double-quoted ASCII literal without escapes, almost every string in a net: its
+# value is its text between the quotes, nothing to decode.
+_PLAIN_STRING_MATCH = re.compile(r'"[\x00-\x09\x0b-\x21\x23-\x5b\x5d-\x7f]*"\Z').match
 _BOOLS = {"true": True, "True": True, "t": True, "1": True,
           "false": False, "False": False, "f": False, "0": False}
 _DEFAULT_UNIT = "  "
@@ -554,6 +559,8 @@ class Node(_Container):
         return self.value
 
     def _decode_string(self, raw: str) -> str:
+        if _PLAIN_STRING_MATCH(raw):
+            return raw[1:-1]
         if not raw or raw[0] not in "\"'":
             self._error(f"expected a string, found {raw}")
         out = bytearray()
@@ -567,6 +574,9 @@ class Node(_Container):
 
     def string(self) -> str:
         """Decoded string value (C escapes resolved, adjacent strings joined)."""
+        raw = self.value
+        if raw is not None and _PLAIN_STRING_MATCH(raw):
+            return raw[1:-1]
         return self._decode_string(self._scalar("a string"))
 
     def integer(self) -> int:
@@ -814,8 +824,8 @@ def _own_unit(node: Node) -> str:
 
 
 def _is_blank_separated(lead: str) -> bool:
-    """True if ``lead`` is whitespace holding a blank line (two or more line breaks)."""
-    return lead.count("\n") >= 2 and not lead.strip()
+    """True if ``lead`` holds a blank line (other than the rest of the previous line)."""
+    return any(not line.strip() for line in lead.split("\n")[1:-1])
 
 
 def _new_node(name: str, value: str | None, children: Sequence[Node] | None, path: str | None) -> Node:
@@ -978,8 +988,11 @@ def parse(text: str, path: str | None = None) -> Document:
 def parse_file(path: str | os.PathLike[str]) -> Document:
     """Reads ``path`` as UTF-8 and parses it; binary input is reported as such."""
     name = os.fspath(path)
-    with open(name, "rb") as handle:
-        data = handle.read()
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise file_error(exc, name, what="prototxt file") from None
     bad = data.find(b"\x00")
     try:
         text = data.decode("utf-8")
@@ -998,10 +1011,100 @@ def _parse(text: str, path: str | None) -> Document:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse_tokens(text, path)
+        document = _parse_plain(text, path)
+        return document if document is not None else _parse_tokens(text, path)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+# The plain subset of the text format that nets are written in: fields ``name: value``
+# with one scalar token as value (identifier, number or one string literal),
+# ``name {`` / ``name: {``, ``}``, whitespace and comments.  One match per field instead
+# of one per token; the groups are the lead trivia, the name, the text from the name to
+# a scalar value (with the colon), the value, ``{`` after a colon, the text from the
+# name to ``{`` without colon, ``}``, and any other character (outside the subset).
+# Every token pattern is the one of _TOKEN_RE, so a text in the subset tokenizes the
+# same either way.  Trivia runs are matched in one way only (no nested ambiguity), so
+# a failing match backtracks in linear time.
+_PLAIN_TRIVIA = r"[ \t\r\n\f\v\ufeff]*(?:\#[^\n]*(?![^\n])[ \t\r\n\f\v\ufeff]*)*"
+_PLAIN_RE = re.compile(
+    rf"""
+    ({_PLAIN_TRIVIA})
+    (?:
+        ([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])
+        (?:
+            ({_PLAIN_TRIVIA}:{_PLAIN_TRIVIA})
+            (?:
+                (   -?[ \t]*[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])
+                  | "(?:[^"\\\n]|\\[^\n])*" | '(?:[^'\\\n]|\\[^\n])*'
+                  | -?[ \t]*(?:0[xX][0-9A-Fa-f]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?)(?![\w.])
+                )
+              | (\{{)
+            )
+          | ({_PLAIN_TRIVIA})\{{
+        )
+      | (\}})
+      | ([\s\S])
+      | \Z
+    )
+    """,
+    re.VERBOSE,
+)
+
+
+def _parse_plain(text: str, path: str | None) -> Document | None:
+    """Parses ``text`` if it is written in the plain subset (see _PLAIN_RE), giving the
+    very tree :func:`_parse_tokens` gives; None for anything else (lists, separators,
+    adjacent strings, ``<>``, extensions) and for every error, which the full parser
+    then handles and reports."""
+    document = Document([], path)
+    children: list[Node] = document.children
+    stack: list[list[Node]] = []
+    line = 1
+    line_start = 0  # offset of the first character of the current line
+    pos = 0
+    for lead, name, colon, value, _brace, between, close, other in _PLAIN_RE.findall(text):
+        if lead:
+            if "\n" in lead:
+                line += lead.count("\n")
+                line_start = pos + lead.rindex("\n") + 1
+            pos += len(lead)
+        if name:
+            node = Node(name, None, None, line, pos - line_start + 1)
+            node._lead = lead
+            node._path = path
+            children.append(node)
+            gap = colon or between
+            node._colon = gap
+            if "\n" in gap:
+                line += gap.count("\n")
+                line_start = pos + len(name) + gap.rindex("\n") + 1
+            pos += len(name) + len(gap)
+            if value:
+                node.value = value
+                pos += len(value)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    return None
+                node.children = []
+                stack.append(children)
+                children = node.children
+                pos += 1
+        elif close:
+            if not stack:
+                return None
+            children = stack.pop()
+            children[-1]._close_lead = lead
+            pos += 1
+        elif other:
+            return None
+        else:
+            if stack:
+                return None
+            document._close_lead = lead
+            return document
+    return None
 
 
 def _parse_tokens(text: str, path: str | None) -> Document:

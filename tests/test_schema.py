@@ -118,7 +118,8 @@ def test_caffemodel_layers_match_prototxts(case):
     # The activation dump lists the deploy net as Caffe executed it.
     record = json.loads((FIXTURES / case / "activations.json").read_text())
     for entry in record["layers"]:
-        if entry["type"] == "Split":
+        if entry["type"] in ("Split", "Input"):
+            # Caffe inserts Split layers, and turns a legacy `input:` header into an Input layer.
             continue
         assert by_name[entry["layer"]].type == entry["type"], entry
 
@@ -175,9 +176,11 @@ def _check_blobs(layer, saved):
         assert blobs[2].data[0] >= 0  # the moving-average factor s
     elif kind == "Scale":
         p = layer.scale_param
-        assert len(blobs) == (2 if p.bias_term else 1)
-        assert len(_dims(blobs[0])) == 1
-        if p.bias_term:
+        # A two-bottom Scale takes its scale from the second bottom: blobs hold only the bias.
+        own_scale = 0 if len(layer.bottom) == 2 else 1
+        assert len(blobs) == own_scale + (1 if p.bias_term else 0)
+        assert all(len(_dims(b)) == 1 for b in blobs)
+        if p.bias_term and own_scale:
             assert _dims(blobs[1]) == _dims(blobs[0])
     elif kind == "Bias":
         assert len(blobs) == 1 and len(_dims(blobs[0])) == 1

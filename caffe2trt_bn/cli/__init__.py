@@ -16,6 +16,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..errors import Caffe2TrtError, Diagnostic
 
 PROG = "caffe-bn-merge"
@@ -48,11 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     module = COMMANDS.get(args[0]) if args else None
     try:
-        if module is not None:
-            return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
-        from .merge import run
+        # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
+        # name; numpy's own floating-point warnings would only add unnamed stderr lines.
+        with np.errstate(all="ignore"):
+            if module is not None:
+                return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
+            from .merge import run
 
-        return run(args)
+            return run(args)
     except Caffe2TrtError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

@@ -32,11 +32,14 @@ def parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
+    from ..atomic import check_output_path
     from ..export import format_of, save
     from ..extract import convert
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
-    format_of(output)  # an unknown suffix fails before any work is done
+    # A bad output path (a directory, an input file, an unknown suffix) fails before any work.
+    check_output_path(output, [args.prototxt, args.caffemodel])
+    format_of(output)
     result = convert(args.prototxt, args.caffemodel, strict=args.strict)
     print_warnings(result.diagnostics)
     save(result.weights, output, inputs=[args.prototxt, args.caffemodel])

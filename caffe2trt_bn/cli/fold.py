@@ -1,0 +1,134 @@
+"""``caffe-bn-merge fold DEPLOY CAFFEMODEL -o OUTDIR``: fold BatchNorm groups into their producers.
+
+Writes ``OUTDIR/<prototxt name>`` and ``OUTDIR/<caffemodel name>`` (see
+:mod:`caffe2trt_bn.fold`) and reports, for every group, where it went.  ``--verify``
+then runs the original and the folded net in OpenCV dnn on the same random input and
+exits 1 when an output differs by more than ``--rtol`` relative to its magnitude.
+OpenCV is imported only for ``--verify``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from . import PROG, add_output_options, print_table, print_warnings
+
+
+def parser() -> argparse.ArgumentParser:
+    from ..fold import VERIFY_RTOL
+
+    p = argparse.ArgumentParser(
+        prog=f"{PROG} fold",
+        description=(
+            "Fold every BatchNorm (+ Scale + Bias) group into the Convolution, Deconvolution or InnerProduct "
+            "that produces its input, and write a deploy prototxt and caffemodel without them. Groups that "
+            "cannot fold become one Scale layer each (named after the BatchNorm). Untouched layers are copied "
+            "byte for byte."
+        ),
+    )
+    p.add_argument("prototxt", help="deploy prototxt")
+    p.add_argument("caffemodel", help="trained binary caffemodel (the TRAIN net saved by Caffe is fine)")
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        required=True,
+        metavar="OUTDIR",
+        help="folder for the folded files, which keep the input file names (created if missing)",
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="run the original and the folded net in OpenCV dnn on random input and compare every output "
+        '(needs "opencv-python-headless<5")',
+    )
+    p.add_argument(
+        "--rtol",
+        type=float,
+        default=VERIFY_RTOL,
+        help=f"largest accepted difference relative to each output's magnitude with --verify (default {VERIFY_RTOL:g})",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the random input used by --verify (default 0)")
+    add_output_options(p)
+    return p
+
+
+def run(argv: Sequence[str]) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not (math.isfinite(args.rtol) and args.rtol >= 0):
+        p.error(f"--rtol must be a non-negative number, not {args.rtol}")
+    from ..errors import Caffe2TrtError
+    from ..fold import OPENCV_HINT, fold, opencv_available, verify_fold
+
+    if args.verify and not opencv_available():
+        # Checked first: nothing is written when the requested check cannot run.
+        raise Caffe2TrtError(f"--verify: {OPENCV_HINT}")
+    result = fold(args.prototxt, args.caffemodel, args.output_dir, strict=args.strict)
+    print_warnings(result.diagnostics)
+    checks = (
+        verify_fold(args.prototxt, args.caffemodel, result.prototxt, result.caffemodel, seed=args.seed)
+        if args.verify
+        else None
+    )
+    failed = [c for c in checks or [] if not c.relative <= args.rtol]
+    folded = sum(1 for g in result.groups if g.action == "folded")
+    if args.json:
+        summary: dict[str, object] = {
+            "prototxt": str(result.prototxt),
+            "caffemodel": str(result.caffemodel),
+            "inputs": {"prototxt": str(args.prototxt), "caffemodel": str(args.caffemodel)},
+            "groups": [g.to_json() for g in result.groups],
+            "folded": folded,
+            "scale_layers": len(result.groups) - folded,
+            "removed_layers": result.removed,
+            "warnings": [d.to_json() for d in result.diagnostics],
+            "verify": None
+            if checks is None
+            else {
+                "rtol": args.rtol,
+                "seed": args.seed,
+                "passed": not failed,
+                "outputs": [c.to_json() for c in checks],
+            },
+        }
+        print(json.dumps(summary, indent=1))
+    elif not args.quiet:
+        rows = []
+        for g in result.groups:
+            went = f"folded into {g.into}" if g.action == "folded" else f"Scale {g.into}"
+            if g.bias_added:
+                went += " (bias added)"
+            rows.append((g.name, " + ".join(g.layers), went, g.reason or ""))
+        if rows:
+            print_table(("group", "layers", "now", "why not folded"), rows)
+        if args.verbose:
+            for g in result.groups:
+                for note in g.notes:
+                    print(f"{g.name}: {note}")
+        print(
+            f"wrote {result.prototxt} and {result.caffemodel}: {len(result.groups)} BatchNorm group(s), "
+            f"{folded} folded, {len(result.groups) - folded} became Scale layers, "
+            f"{len(result.removed)} layer(s) removed, {len(result.diagnostics)} warning(s)"
+        )
+        if checks is not None:
+            print_table(
+                ("output", "shape", "max abs diff", "relative"),
+                [(c.blob, "x".join(map(str, c.shape)), f"{c.max_abs:.3g}", f"{c.relative:.3g}") for c in checks],
+            )
+            if not failed:
+                worst = max((c.relative for c in checks), default=0.0)
+                print(f"verified with OpenCV dnn: largest relative difference {worst:.3g} <= rtol {args.rtol:g}")
+    if failed:
+        worst = max(failed, key=lambda c: c.relative)
+        print(
+            f"{PROG}: error: verification failed: output {worst.blob!r} of the folded net differs by "
+            f"{worst.relative:.3g} relative (rtol {args.rtol:g}); {len(failed)} output(s) above the tolerance "
+            "(the folded files were written)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,357 @@
+"""Outputs are atomic and inputs are read-only.
+
+A writer that fails part-way (disk full, an I/O error, an interrupt) must leave an
+existing output byte for byte as it was and no temporary file behind; the temporary
+file lives in the target's folder (so the final rename is atomic) and is only renamed
+over the target after it was flushed and fsync'ed.  The inputs are opened read-only
+(checked with Python's audit hooks in a child process) and never change.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from caffe2trt_bn import atomic
+from caffe2trt_bn.atomic import atomic_output, check_output_path, write_bytes_atomic
+from caffe2trt_bn.errors import OutputError
+from caffe2trt_bn.export import h5 as h5_module
+from caffe2trt_bn.export import npz as npz_module
+from caffe2trt_bn.export import save
+from caffe2trt_bn.extract import ScaleWeights, convert
+
+from conftest import FIXTURES, ROOT
+
+RESNET = FIXTURES / "resnet_inplace"
+SENTINEL = b"the output of an earlier, successful run\n"
+ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.fixture(scope="module")
+def weights() -> list[ScaleWeights]:
+    result = convert(RESNET / "deploy.prototxt", RESNET / "net.caffemodel")
+    assert len(result.weights) == 3  # several groups, so a writer can fail between them
+    return result.weights
+
+
+class Spy:
+    """Records the temporary files a writer wrote to and how large they had grown."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+        self.sizes: list[int] = []
+
+    def see(self, path: Path) -> None:
+        self.paths.append(Path(path))
+        self.sizes.append(Path(path).stat().st_size)
+
+
+def _fail_h5_after_first_group(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
+    original = h5_module._write_group
+    calls = []
+
+    def write_group(f, w):  # type: ignore[no-untyped-def]
+        if calls:
+            f.flush()  # the first group really is in the temporary file
+            spy.see(Path(f.filename))
+            raise error
+        calls.append(w.name)
+        original(f, w)
+
+    monkeypatch.setattr(h5_module, "_write_group", write_group)
+
+
+def _fail_npz_after_three_arrays(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
+    original = npz_module._npy_bytes
+    calls = []
+    real_zip = npz_module.zipfile.ZipFile
+
+    class Zip(real_zip):  # type: ignore[misc, valid-type]
+        def __init__(self, file, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.target = Path(file)
+            super().__init__(file, *args, **kwargs)
+            opened.append(self)
+
+    opened: list[Zip] = []
+
+    def npy_bytes(array: np.ndarray) -> bytes:
+        if len(calls) == 3:
+            opened[-1].fp.flush()  # type: ignore[union-attr]
+            spy.see(opened[-1].target)
+            raise error
+        calls.append(1)
+        return original(array)
+
+    monkeypatch.setattr(npz_module.zipfile, "ZipFile", Zip)
+    monkeypatch.setattr(npz_module, "_npy_bytes", npy_bytes)
+
+
+def _fail_fsync(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
+    """The whole file is written, then fsync fails (an I/O error surfacing late)."""
+
+    def fsync_path(path: Path, *, directory: bool = False) -> None:
+        spy.see(path)
+        raise error
+
+    monkeypatch.setattr(atomic, "fsync_path", fsync_path)
+
+
+def _fail_rename(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
+    real_replace = os.replace
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        spy.see(Path(src))
+        raise error
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    assert os.replace is not real_replace  # atomic uses the os module itself
+
+
+INJECTIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch, Spy, BaseException], None]]] = {
+    "h5 fails after the first group": (".h5", _fail_h5_after_first_group),
+    "npz fails after three arrays": (".npz", _fail_npz_after_three_arrays),
+    "wts fsync fails": (".wts", _fail_fsync),
+    "h5 rename fails": (".h5", _fail_rename),
+}
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("name", list(INJECTIONS))
+@pytest.mark.parametrize("existing", [True, False], ids=["over an old output", "no old output"])
+def test_failure_mid_write_keeps_the_old_output(
+    name: str, existing: bool, weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suffix, inject = INJECTIONS[name]
+    out = tmp_path / f"w{suffix}"
+    if existing:
+        out.write_bytes(SENTINEL)
+    before = listing(tmp_path)
+    spy = Spy()
+    inject(monkeypatch, spy, ENOSPC)
+    with pytest.raises(OutputError) as info:
+        save(weights, out)
+    assert str(info.value) == f"{out}: cannot write: No space left on device"
+    # The failure happened while a temporary file beside the target held data ...
+    assert spy.paths and all(p.parent == tmp_path and p != out for p in spy.paths)
+    assert spy.sizes[-1] > 0
+    # ... and that file is gone; the old output (or its absence) is as before.
+    assert listing(tmp_path) == before
+    if existing:
+        assert out.read_bytes() == SENTINEL
+
+
+def test_interrupt_mid_write_removes_the_temporary_file(
+    weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "w.h5"
+    out.write_bytes(SENTINEL)
+    spy = Spy()
+    _fail_h5_after_first_group(monkeypatch, spy, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        save(weights, out)
+    assert spy.sizes[-1] > 0
+    assert listing(tmp_path) == ["w.h5"] and out.read_bytes() == SENTINEL
+
+
+def test_non_os_error_keeps_its_type(tmp_path: Path) -> None:
+    """Only OS errors become OutputError; a bug in a writer keeps its own type (and
+    its traceback in the command line), still without a half-written file."""
+    out = tmp_path / "w.bin"
+    with pytest.raises(ZeroDivisionError):
+        with atomic_output(out) as tmp:
+            tmp.write_bytes(b"partial")
+            1 / 0  # noqa: B018
+    assert listing(tmp_path) == []
+
+
+def test_success_replaces_with_plain_permissions(weights: list[ScaleWeights], tmp_path: Path) -> None:
+    out = tmp_path / "w.h5"
+    out.write_bytes(SENTINEL)
+    save(weights, out)
+    assert out.read_bytes() != SENTINEL and out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+    assert listing(tmp_path) == ["w.h5"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_fsync_happens_before_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = atomic.fsync_path, os.replace
+
+    def fsync_path(path: Path, *, directory: bool = False) -> None:
+        events.append(("fsync-dir" if directory else "fsync", Path(path).name))
+        real_fsync(path, directory=directory)
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        events.append(("rename", Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic, "fsync_path", fsync_path)
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    write_bytes_atomic(tmp_path / "x.wts", b"1\n")
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["fsync", "rename", "fsync-dir"], events
+    assert events[0][1].startswith(".x.wts.") and events[0][1].endswith(".tmp")
+
+
+def test_output_may_not_be_an_input_by_any_name(tmp_path: Path) -> None:
+    model = tmp_path / "m.h5"
+    model.write_bytes(SENTINEL)
+    hard = tmp_path / "hard.h5"
+    os.link(model, hard)
+    soft = tmp_path / "soft.h5"
+    soft.symlink_to(model)
+    dotted = tmp_path / "sub" / ".." / "m.h5"
+    (tmp_path / "sub").mkdir()
+    for alias in (model, hard, soft, dotted):
+        with pytest.raises(OutputError, match="inputs are never overwritten"):
+            check_output_path(alias, [model])
+    assert model.read_bytes() == SENTINEL
+
+
+# --- through the command line ---------------------------------------------------------
+
+
+def _child(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+
+
+DISK_FULL_AFTER_FIRST_GROUP = """
+import errno, os, sys
+from caffe2trt_bn.export import h5
+from caffe2trt_bn.cli import main
+original = h5._write_group
+calls = []
+def write_group(f, w):
+    if calls:
+        f.flush()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    calls.append(w)
+    original(f, w)
+h5._write_group = write_group
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_cli_disk_full_mid_write(tmp_path: Path) -> None:
+    out = tmp_path / "w.h5"
+    out.write_bytes(SENTINEL)
+    r = _child(DISK_FULL_AFTER_FIRST_GROUP, str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out))
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"caffe-bn-merge: error: {out}: cannot write: No space left on device"]
+    assert out.read_bytes() == SENTINEL and listing(tmp_path) == ["w.h5"]
+
+
+# Logs every open and mmap of the process (Python audit events) as JSON lines on the
+# pipe whose descriptor AUDIT_FD names.
+AUDIT_OPENS = """
+import json, os, sys
+log = os.fdopen(int(os.environ["AUDIT_FD"]), "w")
+def hook(event, args):
+    if event == "open":
+        path, mode, flags = args
+        if isinstance(path, (str, bytes, os.PathLike)):
+            log.write(json.dumps({"event": event, "path": os.fsdecode(path), "mode": mode, "flags": flags}) + "\\n")
+    elif event == "mmap.__new__":
+        fileno, length, access, offset = args
+        try:
+            path = os.readlink(f"/proc/self/fd/{fileno}")
+        except OSError:
+            path = None
+        log.write(json.dumps({"event": event, "path": path, "access": access}) + "\\n")
+sys.addaudithook(hook)
+from caffe2trt_bn.cli import main
+code = main(sys.argv[1:])
+log.flush()
+sys.exit(code)
+"""
+
+
+def _audited(args: list[str], cwd: Path) -> tuple[int, list[dict], str]:
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", AUDIT_OPENS, *args],
+            pass_fds=(write,),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "AUDIT_FD": str(write)},
+            text=True,
+        )
+        os.close(write)
+        write = -1
+        with os.fdopen(read, "r") as log:
+            read = -1
+            events = [json.loads(line) for line in log]
+        _, err = proc.communicate(timeout=120)
+    finally:
+        for fd in (read, write):
+            if fd >= 0:
+                os.close(fd)
+    return proc.returncode, events, err
+
+
+def _commands(tmp_path: Path) -> dict[str, tuple[list[str], list[Path]]]:
+    """Each command with its inputs (all must exist in this package to be tested)."""
+    from caffe2trt_bn.cli import COMMANDS
+
+    proto, model = RESNET / "deploy.prototxt", RESNET / "net.caffemodel"
+    commands = {"merge": ([str(proto), str(model), "-o", str(tmp_path / "w.h5")], [proto, model])}
+    import importlib.util
+
+    if "fold" in COMMANDS and importlib.util.find_spec("caffe2trt_bn.cli.fold"):
+        commands["fold"] = (["fold", str(proto), str(model), "-o", str(tmp_path / "folded")], [proto, model])
+    train = RESNET / "train.prototxt"
+    if "to-deploy" in COMMANDS and importlib.util.find_spec("caffe2trt_bn.cli.to_deploy"):
+        commands["to-deploy"] = (["to-deploy", str(train), "-o", str(tmp_path / "deploy.prototxt")], [train])
+    return commands
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name mapped files")
+@pytest.mark.parametrize("command", ["merge", "fold", "to-deploy"])
+def test_inputs_are_opened_read_only_and_unchanged(command: str, tmp_path: Path) -> None:
+    commands = _commands(tmp_path)
+    if command not in commands:
+        pytest.skip(f"no {command} command in this package")
+    args, inputs = commands[command]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in inputs}
+    code, events, err = _audited(args, tmp_path)
+    assert code == 0, err
+    resolved = {str(p.resolve()) for p in inputs}
+    seen = [e for e in events if e["path"] and str(Path(e["path"]).resolve()) in resolved]
+    assert {str(Path(e["path"]).resolve()) for e in seen} == resolved  # every input was read
+    for e in seen:
+        if e["event"] == "open":
+            if isinstance(e["flags"], int) and e["flags"] >= 0:
+                assert e["flags"] & os.O_ACCMODE == os.O_RDONLY, e
+                assert not e["flags"] & (os.O_TRUNC | os.O_CREAT | os.O_APPEND), e
+            if e["mode"] is not None:
+                assert set(e["mode"]) <= set("rbt"), e
+        else:
+            import mmap
+
+            assert e["access"] == mmap.ACCESS_READ, e
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in inputs}
+    assert after == before
