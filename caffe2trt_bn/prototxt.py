@@ -1024,9 +1024,10 @@ def _parse(text: str, path: str | None) -> Document:
 # of one per token; the groups are the lead trivia, the name, the text from the name to
 # a scalar value (with the colon), the value, ``{`` after a colon, the text from the
 # name to ``{`` without colon, ``}``, and any other character (outside the subset).
-# Every token pattern is the one of _TOKEN_RE, so a text in the subset tokenizes the
-# same either way.  Trivia runs are matched in one way only (no nested ambiguity), so
-# a failing match backtracks in linear time.
+# Every token pattern matches exactly what _TOKEN_RE's matches (string literals in the
+# equivalent unrolled form, which the regex engine runs faster), so a text in the
+# subset tokenizes the same either way.  Trivia runs are matched in one way only (no
+# nested ambiguity), so a failing match backtracks in linear time.
 _PLAIN_TRIVIA = r"[ \t\r\n\f\v\ufeff]*(?:\#[^\n]*(?![^\n])[ \t\r\n\f\v\ufeff]*)*"
 _PLAIN_RE = re.compile(
     rf"""
@@ -1037,7 +1038,7 @@ _PLAIN_RE = re.compile(
             ({_PLAIN_TRIVIA}:{_PLAIN_TRIVIA})
             (?:
                 (   -?[ \t]*[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])
-                  | "(?:[^"\\\n]|\\[^\n])*" | '(?:[^'\\\n]|\\[^\n])*'
+                  | "[^"\\\n]*(?:\\[^\n][^"\\\n]*)*" | '[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'
                   | -?[ \t]*(?:0[xX][0-9A-Fa-f]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?)(?![\w.])
                 )
               | (\{{)

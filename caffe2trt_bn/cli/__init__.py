@@ -26,10 +26,12 @@ PROG = "caffe-bn-merge"
 COMMANDS: dict[str, str] = {"to-deploy": "to_deploy", "fold": "fold", "inspect": "inspect"}
 
 
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """The options every command that reports on a model shares."""
+def add_output_options(
+    p: argparse.ArgumentParser, verbose: str = "print more detail (why layers were not fused, eps)"
+) -> None:
+    """The options every command that reports on a model shares (``verbose``: what -v adds)."""
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
-    p.add_argument("-v", "--verbose", action="store_true", help="print more detail (why layers were not fused, eps)")
+    p.add_argument("-v", "--verbose", action="store_true", help=verbose)
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
 

@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
         help="shape of the first input blob (or of BLOB; repeat for several), instead of the one "
         "read from the data layer (DummyData shape, or 1 x channels of mean_value x crop_size)",
     )
-    add_output_options(p)
+    add_output_options(p, verbose="also print every change with its line (layers removed, fields edited)")
     return p
 
 

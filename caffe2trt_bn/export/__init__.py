@@ -33,6 +33,23 @@ def format_of(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
+def check_names(weights: Sequence["ScaleWeights"], fmt: str) -> None:
+    """Refuses names no format can store: a NUL character (HDF5 strings end there, zip
+    entry names are cut there) or text that is not valid UTF-8 (a prototxt escape such
+    as ``"\\377"`` gives such a name)."""
+    for w in weights:
+        for text in (w.name, *w.layers, w.bottom, w.top):
+            if "\x00" in text:
+                problem = "holds a NUL character"
+            else:
+                try:
+                    text.encode("utf-8")
+                    continue
+                except UnicodeEncodeError:
+                    problem = "is not valid UTF-8"
+            raise OutputError(f"the name {text!r} {problem}, which a .{fmt} file cannot store", layer=w.name)
+
+
 def save(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
     """Writes ``weights`` to ``path`` in the format its suffix names (.h5/.hdf5, .npz, .wts).
 
@@ -40,6 +57,7 @@ def save(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterabl
     """
     fmt = format_of(path)
     try:
+        check_names(weights, fmt)
         if fmt == "h5":
             from .h5 import write_h5
 

@@ -39,12 +39,12 @@ def wts_text(weights: Sequence["ScaleWeights"]) -> str:
 
 def write_wts(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
     text = wts_text(weights)
-    write_bytes_atomic(path, text.encode("ascii"), inputs)
+    write_bytes_atomic(path, text.encode("utf-8"), inputs)  # names may be any UTF-8; the rest is ASCII
 
 
 def read_wts(path: str | Path) -> dict[str, np.ndarray]:
     """Reads a ``.wts`` file into ``{entry name: float32 array}`` (as tensorrtx does)."""
-    with open(path, encoding="ascii") as f:
+    with open(path, encoding="utf-8") as f:
         tokens = f.read().split()
     if not tokens:
         raise Caffe2TrtError("empty .wts file", file=path)
