@@ -174,7 +174,7 @@ def parse_caffemodel(buf: mmap.mmap | bytes, path: str = "<memory>") -> CaffeMod
         elif number == NET_LAYERS_V1 and wt == wire.LEN:
             layers.append(_parse_layer(buf, a, b, (pos, b), path, v1=True))
         elif number == NET_NAME and wt == wire.LEN:
-            name = wire.decode_string(buf, a, b, "net name")
+            name = wire.decode_string(buf, a, b)
         pos = b
     if not layers:
         raise ModelFormatError("no layers found: not a Caffe caffemodel", file=path)
@@ -198,13 +198,13 @@ def _parse_layer(
             if number == f_blobs:
                 blob_spans.append((a, b))
             elif number == f_name:
-                name = wire.decode_string(buf, a, b, "layer name")
+                name = wire.decode_string(buf, a, b)
             elif number == f_bottom:
-                bottoms.append(wire.decode_string(buf, a, b, "bottom name"))
+                bottoms.append(wire.decode_string(buf, a, b))
             elif number == f_top:
-                tops.append(wire.decode_string(buf, a, b, "top name"))
+                tops.append(wire.decode_string(buf, a, b))
             elif number == f_type and not v1:
-                type_ = wire.decode_string(buf, a, b, "layer type")
+                type_ = wire.decode_string(buf, a, b)
         elif v1 and number == f_type and wt == wire.VARINT:
             type_ = v1_type_name(a)
     return ModelLayer(

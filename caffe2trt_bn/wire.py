@@ -103,12 +103,13 @@ def iter_fields(buf: Buffer, start: int, end: int) -> Iterator[tuple[int, int, i
             raise ModelFormatError(f"malformed protobuf: unsupported wire type {wire} for field {number} at byte {pos}")
 
 
-def decode_string(buf: Buffer, start: int, end: int, what: str) -> str:
-    """Decodes a UTF-8 string field; invalid UTF-8 is a format error naming ``what``."""
-    try:
-        return bytes(buf[start:end]).decode("utf-8")  # type: ignore[index]
-    except UnicodeDecodeError as exc:
-        raise ModelFormatError(f"{what} is not valid UTF-8 at byte {start + exc.start}") from None
+def decode_string(buf: Buffer, start: int, end: int) -> str:
+    """Decodes a string field as UTF-8, other bytes kept as surrogate escapes.
+
+    Caffe (proto2) stores names as plain bytes, and the prototxt reader decodes them the
+    same way, so a name matches between the two files whatever bytes it holds.
+    """
+    return bytes(buf[start:end]).decode("utf-8", "surrogateescape")  # type: ignore[index]
 
 
 def packed_varints(buf: Buffer, start: int, end: int) -> list[int]:

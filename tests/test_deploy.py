@@ -1182,6 +1182,9 @@ def test_cli_file_output_report_and_idempotence(tmp_path) -> None:
     assert r.stdout.strip().splitlines()[-1] == (
         f"wrote deploy net to {out}: 5 layer(s) removed, 1 SoftmaxWithLoss -> Softmax, use_global_stats fixed in 2 layer(s)"
     )
+    r = run_cli("to-deploy", CLASSIFIER / "train_val.prototxt", "-o", tmp_path / "v.prototxt", "-v")
+    assert "  line 75: layer 'bn1': use_global_stats: false -> true (use the stored statistics)\n" in r.stdout
+    assert "  line 246: layer 'loss': softmax: SoftmaxWithLoss -> Softmax 'prob' writing 'prob'\n" in r.stdout
     again = tmp_path / "again.prototxt"
     r = run_cli("to-deploy", out, "-o", again)
     assert r.returncode == 0 and "already a deploy net" in r.stdout

@@ -297,9 +297,9 @@ CATALOGUE: dict[str, Callable[[Path], Setup]] = {
     "no layers in caffemodel": lambda d: _bad_model(
         d, written(d, "n.caffemodel", wire.encode_len(1, b"net")), ModelFormatError, "no layers found"
     ),
-    "layer name not UTF-8": lambda d: _bad_model(
-        d, written(d, "u.caffemodel", wire.encode_len(100, wire.encode_len(1, b"\xff\xfe"))), ModelFormatError,
-        "layer name is not valid UTF-8",
+    "merged scale beyond float32": lambda d: _bad_model(
+        d, edited_model(d, lambda n: (_set_value("bn1", 1, 2, 0.0)(n), _set_value("scale1", 0, 2, 1e37)(n))),
+        ModelValueError, "the merged scale is 3.16", "beyond the float32 range", layer="bn1", channel=2,
     ),
     "raw_data of integer type": lambda d: _bad_model(
         d, written(d, "i.caffemodel", forged_layer(wire.encode_varint_field(10, 3) + wire.encode_len(12, bytes(8)))),
@@ -724,3 +724,80 @@ def test_small_variance_threshold_is_eps(tmp_path: Path) -> None:
         model = edited_model(tmp_path, edit)
         codes = [d.code for d in convert(RESNET / "deploy.prototxt", model).diagnostics]
         assert ("small_variance" in codes) is warned, (var, codes)
+
+
+# --- regressions found by fuzzing -------------------------------------------------------
+
+
+def _renamed(d: Path, text_name: str, stored_name: bytes) -> tuple[Path, Path]:
+    """resnet_inplace with bn1 renamed: ``text_name`` as written in the prototxt (escapes
+    allowed), ``stored_name`` as the bytes in the caffemodel."""
+    proto = edited_prototxt(d, lambda t: t.replace('name: "bn1"', f'name: "{text_name}"', 1))
+    marker = b"Q" * len(stored_name)  # protobuf refuses non-UTF-8 text: put the bytes in afterwards
+    net = load_net()
+    layer_of(net, "bn1").name = marker.decode()
+    data = net.SerializeToString()
+    assert data.count(marker) == 1
+    return proto, written(d, "renamed.caffemodel", data.replace(marker, stored_name))
+
+
+def test_names_that_are_not_utf8_match_across_files(tmp_path: Path) -> None:
+    """Caffe stores names as bytes: a prototxt escape "\\377" and the stored byte 0xFF
+    name the same layer.  Formats that need text refuse the name, with the layer named;
+    fold writes it back as the same bytes (fuzzing found fold output that did not read
+    back)."""
+    proto, model = _renamed(tmp_path, "bn\\3771", b"bn\xff1")
+    result = convert(proto, model)
+    assert [w.name for w in result.weights][0] == "bn\udcff1"
+    r = run_cli(proto, model, "-o", tmp_path / "w.npz")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{ERROR_PREFIX}{tmp_path / 'w.npz'}: layer 'bn\\udcff1': the name 'bn\\udcff1' is not valid UTF-8, "
+        "which a .npz file cannot store"
+    ]
+    assert not (tmp_path / "w.npz").exists()
+    from caffe2trt_bn.fold import fold
+
+    from caffe2trt_bn.caffemodel import read_caffemodel
+
+    folded = fold(proto, model, tmp_path / "folded")
+    assert [g.name for g in folded.groups][0] == "bn\udcff1"
+    names = [layer.name for layer in read_caffemodel(folded.caffemodel).layers]  # reads back
+    assert "conv1" in names and "bn\udcff1" not in names  # folded into conv1
+
+
+def test_nul_in_a_name_is_refused_by_every_format(tmp_path: Path) -> None:
+    """HDF5 strings and zip entry names end at a NUL: h5py raised ValueError and npz
+    silently cut the name (fuzzing found both)."""
+    proto, model = _renamed(tmp_path, "bn\\0001", b"bn\x001")
+    for suffix in (".h5", ".npz", ".wts"):
+        out = tmp_path / f"w{suffix}"
+        r = run_cli(proto, model, "-o", out)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert r.stderr.splitlines() == [
+            f"{ERROR_PREFIX}{out}: layer 'bn\\x001': the name 'bn\\x001' holds a NUL character, "
+            f"which a .{suffix.lstrip('.')} file cannot store"
+        ]
+        assert not out.exists()
+
+
+def test_wts_keeps_non_ascii_names(tmp_path: Path) -> None:
+    """A layer named in Chinese crashed the .wts writer (it encoded ASCII)."""
+    from caffe2trt_bn.export.wts import read_wts
+
+    proto, model = _renamed(tmp_path, "批归一化1", "批归一化1".encode())
+    r = run_cli(proto, model, "-o", tmp_path / "w.wts", "-q")
+    assert r.returncode == 0, r.stderr
+    entries = read_wts(tmp_path / "w.wts")
+    assert {"批归一化1.scale", "批归一化1.shift", "批归一化1.power"} <= set(entries)
+
+
+def test_to_deploy_bad_dimension_names_the_file(tmp_path: Path) -> None:
+    """A non-integer DummyData dim was reported without file, line or column."""
+    train = written(
+        tmp_path, "train.prototxt", (RESNET / "train.prototxt").read_bytes().replace(b"dim: 2 ", b"dim: inf ", 1)
+    )
+    r = run_cli("to-deploy", train, "-o", tmp_path / "deploy.prototxt")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{train}:4:30: field 'dim': expected an integer, found inf"]
+    assert not (tmp_path / "deploy.prototxt").exists()

@@ -657,7 +657,8 @@ def test_outdir_is_created_and_may_not_overwrite_inputs(tmp_path: Path) -> None:
 
 
 def test_failed_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import caffe2trt_bn.fold as fold_module
+    # The package exports the function `fold`, which hides the module of the same name.
+    fold_module = sys.modules["caffe2trt_bn.fold"]
 
     out = tmp_path / "out"
     out.mkdir()

@@ -415,6 +415,67 @@ def test_fuzz_train_prototxt(tmp_path: Path, seed: Seed, muts: list[Mutation]) -
     assert outcome.seconds < CASE_TIME_LIMIT
 
 
+#: Crashes the fuzzer found, as (seed, target, mutations, the outcomes now expected).
+#: Each also has a hand-built test in ``test_errors.py``; the outcomes check that the
+#: reproducer still reaches the code it once crashed.
+REGRESSIONS: list[tuple[str, str, list[Mutation], dict[str, str]]] = [
+    # to-deploy: a non-integer DummyData dim was reported without a file name.
+    (
+        "bn_without_scale/train.prototxt",
+        "train",
+        [Mutation("number", 776210405, 2214211182, b"\xa2\x06")],
+        {"to-deploy": "PrototxtSyntaxError"},
+    ),
+    # Finite float64 statistics whose merged scale or shift overflows float32: inf was written.
+    (
+        "forks/raw_double",
+        "caffemodel",
+        [Mutation("overwrite", 482204461, 3306798165, b"6\xff\xb8\xfd9!")],
+        {"convert": "ModelValueError", "fold": "ModelValueError"},
+    ),
+    (
+        "forks/nvcaffe_015",
+        "caffemodel",
+        [Mutation("flip", 3306133363, 2859158694, b"\x00")],
+        {"convert": "ModelValueError", "fold": "ModelValueError"},
+    ),
+    (
+        "forks/legacy_double",
+        "caffemodel",
+        [
+            Mutation("overwrite", 1383165948, 1372053974, b"\x01;\x9d\x19N\xc4\xf0"),
+            Mutation("flip", 2772555341, 2773324174, b"\x14\xc6\x12\xc5\xd1"),
+        ],
+        {"convert": "ModelValueError", "fold": "ModelValueError"},
+    ),
+    # A top named "\000": h5py raised ValueError (and npz cut the name).
+    (
+        "resnet_inplace",
+        "prototxt",
+        [
+            Mutation("field", 3191843015, 829607905, b"\x9c\x13\x1b"),
+            Mutation("string", 4178068141, 1023574163, b"\xff" * 10),
+        ],
+        {"convert": "OutputError", "fold": "ok"},
+    ),
+    # A top named "\377": fold wrote it as Caffe would, then could not read it back.
+    (
+        "forks/fp16_raw_data",
+        "prototxt",
+        [Mutation("string", 3941459031, 604268639, b"=\x19\xa3")],
+        {"convert": "OutputError", "fold": "ok"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "target", "muts", "expected"), REGRESSIONS, ids=lambda v: v if isinstance(v, str) else "")
+def test_fuzz_regressions(case: str, target: str, muts: list[Mutation], expected: dict[str, str], tmp_path: Path) -> None:
+    pool = TRAIN_SEEDS if target == "train" else SEEDS
+    seed = next(s for s in pool if s.case == case)
+    outcome = run_case(seed, target, muts, tmp_path)
+    assert {k: v for k, v in outcome.results.items() if k in expected} == expected, outcome.messages
+
+
 def test_mutations_do_mutate() -> None:
     """The engine really produces each kind of damage (a fuzzer that mutates nothing
     would pass every property)."""
