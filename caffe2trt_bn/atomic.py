@@ -26,12 +26,13 @@ def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> Pa
     if not parent.is_dir():
         raise OutputError(f"output folder {str(parent)!r} does not exist", file=out)
     for src in inputs:
-        if _same_file(out, Path(src)):
+        if same_file(out, Path(src)):
             raise OutputError(f"output path is the input file {str(src)!r}; inputs are never overwritten", file=out)
     return out
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` name the same file (by inode when both exist)."""
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)

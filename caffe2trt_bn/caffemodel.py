@@ -232,11 +232,13 @@ def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
         if tag == 0x2D or tag == 0x41:
             width, dtype, src = (4, "<f4", "data") if tag == 0x2D else (8, "<f8", "double_data")
             n = wire.fixed_run(buf, pos, end, tag, width)
-            segments.append(np.ndarray((n,), dtype=dtype, buffer=buf, offset=pos + 1, strides=(width + 1,)))
-            sources.add(src)
-            pos += n * (width + 1)
-            it = wire.iter_fields(buf, pos, end)
-            continue
+            if n:
+                segments.append(np.ndarray((n,), dtype=dtype, buffer=buf, offset=pos + 1, strides=(width + 1,)))
+                sources.add(src)
+                pos += n * (width + 1)
+                it = wire.iter_fields(buf, pos, end)
+                continue
+            # Too few bytes left for one value: the field loop reports the truncation.
         number, wt, a, b = next(it)
         pos = b
         if number in (B_DATA, B_DOUBLE_DATA) and wt == wire.LEN:

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_output, check_output_path
+from .atomic import atomic_output, check_output_path, same_file
 from .batchnorm import Affine, to_float32
 from .caffemodel import Blob
 from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError, OutputError, file_error
@@ -192,20 +192,11 @@ def output_paths(
     targets = (out / proto_in.name, out / model_in.name)
     for target in targets:
         for src in (proto_in, model_in):
-            if _same_path(target, src):
+            if same_file(target, src):
                 raise OutputError(
                     f"would overwrite the input {str(src)!r}; choose another output folder", file=out
                 )
     return targets
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
 
 
 def write_plan(plan: FoldPlan, prototxt_out: Path, caffemodel_out: Path) -> None:

@@ -37,6 +37,9 @@ from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer, Value
 from .net import Net
 
+#: The largest finite float32: merged values up to it are representable as weights.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 @dataclass
 class Group:
@@ -124,6 +127,8 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
     for layer in group.layers[1:]:
         affine = affine.then(scale_bias_affine(layer, net.blobs(layer), stats.channels))
     for what, values in (("scale", affine.a), ("shift", affine.b)):
+        if np.abs(values).max(initial=0.0) <= FLOAT32_MAX:  # the usual case, in one pass (NaN fails it)
+            continue
         with np.errstate(over="ignore", invalid="ignore"):
             bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
         if bad.size:

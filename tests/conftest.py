@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,13 @@ def rel_error(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Runs ``python -m caffe2trt_bn ARGS`` in a subprocess, as a user would."""
+def run_cli(*args: str, cwd: Path | None = None, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """Runs ``python -m caffe2trt_bn ARGS`` in a subprocess, as a user would.
+
+    ``prefix`` is a command that runs it (e.g. one that drops privileges).
+    """
     return subprocess.run(
-        [sys.executable, "-m", "caffe2trt_bn", *map(str, args)],
+        [*prefix, sys.executable, "-m", "caffe2trt_bn", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -60,13 +60,13 @@ def _fail_h5_after_first_group(monkeypatch: pytest.MonkeyPatch, spy: Spy, error:
     original = h5_module._write_group
     calls = []
 
-    def write_group(f, w):  # type: ignore[no-untyped-def]
+    def write_group(f, w, *args):  # type: ignore[no-untyped-def]
         if calls:
             f.flush()  # the first group really is in the temporary file
             spy.see(Path(f.filename))
             raise error
         calls.append(w.name)
-        original(f, w)
+        original(f, w, *args)
 
     monkeypatch.setattr(h5_module, "_write_group", write_group)
 
@@ -243,12 +243,12 @@ from caffe2trt_bn.export import h5
 from caffe2trt_bn.cli import main
 original = h5._write_group
 calls = []
-def write_group(f, w):
+def write_group(f, w, *args):
     if calls:
         f.flush()
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     calls.append(w)
-    original(f, w)
+    original(f, w, *args)
 h5._write_group = write_group
 sys.exit(main(sys.argv[1:]))
 """

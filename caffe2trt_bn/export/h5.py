@@ -44,48 +44,70 @@ def write_h5(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Ite
             f.attrs["format"] = FORMAT_NAME
             f.attrs["format_version"] = np.int64(FORMAT_VERSION)
             f.attrs["groups"] = [group_key(w.name) for w in weights]
-            # Groups and datasets created through property lists without timestamps keep
-            # files reproducible.
-            gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
-            gcpl.set_obj_track_times(False)
-            dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-            dcpl.set_obj_track_times(False)
+            writer = _GroupWriter(f)
             for w in weights:
-                _write_group(f, w, gcpl, dcpl)
+                _write_group(f, w, writer)
+
+
+def _write_group(f: h5py.File, w: "ScaleWeights", writer: "_GroupWriter") -> None:
+    """Writes the group of ``w`` into ``f`` (one call per group: tests interrupt a write
+    between groups here)."""
+    writer.write(w)
 
 
 # A model has hundreds of groups, each of 3 datasets and 7 attributes; h5py's
 # high-level API spends as much time again as HDF5 itself on each of these small
-# objects (type guessing, checks), so they are made through the low-level API with the
-# very types the high-level API chooses (the files are byte for byte the same).
+# objects (type guessing, checks, new type and dataspace objects every time), so they
+# are made through the low-level API, with the very types the high-level API chooses
+# (the files are byte for byte those the high-level API writes), created once per file.
 _STR = h5py.string_dtype()
-_FLOAT32 = np.dtype("<f4")
 
 
-def _write_group(f: h5py.File, w: "ScaleWeights", gcpl: h5py.h5p.PropGCID, dcpl: h5py.h5p.PropDCID) -> None:
-    gid = h5py.h5g.create(f.id, group_key(w.name).encode("utf-8"), gcpl=gcpl)
-    file_type = h5py.h5t.py_create(_FLOAT32)
-    for key in ("scale", "shift", "power"):
-        data = np.ascontiguousarray(getattr(w, key), dtype=_FLOAT32)
-        dset = h5py.h5d.create(gid, key.encode("ascii"), file_type, h5py.h5s.create_simple(data.shape), dcpl=dcpl)
-        dset.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
-    _write_attr(gid, "name", np.array(w.name, dtype=_STR))
-    _write_attr(gid, "layers", np.array(list(w.layers), dtype=_STR))
-    _write_attr(gid, "bottom", np.array(w.bottom, dtype=_STR))
-    _write_attr(gid, "top", np.array(w.top, dtype=_STR))
-    _write_attr(gid, "channels", np.array(w.channels, dtype=np.int64))
-    _write_attr(gid, "eps", np.array(w.eps, dtype=np.float64))
-    _write_attr(gid, "variant", np.array(w.variant, dtype=_STR))
+class _GroupWriter:
+    """Writes the groups of one file (see the module docstring for the layout)."""
 
+    def __init__(self, f: h5py.File) -> None:
+        self.fid = f.id
+        # Groups and datasets created through property lists without timestamps keep
+        # files reproducible.
+        self.gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        self.gcpl.set_obj_track_times(False)
+        self.dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        self.dcpl.set_obj_track_times(False)
+        self.float32 = h5py.h5t.py_create(np.dtype("<f4"))
+        self.scalar = h5py.h5s.create_simple(())
+        # Attribute kind -> (type in the file, type in memory), as AttributeManager.create
+        # makes them for a str (or list of str), an int64 and a float64.
+        self.types: dict[str, tuple[h5py.h5t.TypeID, h5py.h5t.TypeID]] = {
+            key: (h5py.h5t.py_create(dtype, logical=True), h5py.h5t.py_create(dtype))
+            for key, dtype in (("str", _STR), ("int64", np.dtype(np.int64)), ("float64", np.dtype(np.float64)))
+        }
 
-def _write_attr(oid: h5py.h5g.GroupID, name: str, data: np.ndarray) -> None:
-    """``attrs[name] = data`` as h5py's ``AttributeManager.create`` writes it."""
-    space = h5py.h5s.create_simple(data.shape)
-    attr = h5py.h5a.create(oid, name.encode("ascii"), h5py.h5t.py_create(data.dtype, logical=True), space)
-    try:
-        attr.write(data, mtype=h5py.h5t.py_create(data.dtype))
-    finally:
-        attr.close()
+    def write(self, w: "ScaleWeights") -> None:
+        gid = h5py.h5g.create(self.fid, group_key(w.name).encode("utf-8"), gcpl=self.gcpl)
+        for key in ("scale", "shift", "power"):
+            data = np.ascontiguousarray(getattr(w, key), dtype="<f4")
+            space = h5py.h5s.create_simple(data.shape)
+            dset = h5py.h5d.create(gid, key.encode("ascii"), self.float32, space, dcpl=self.dcpl)
+            dset.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
+        self.attr(gid, "name", "str", w.name)
+        self.attr(gid, "layers", "str", list(w.layers))
+        self.attr(gid, "bottom", "str", w.bottom)
+        self.attr(gid, "top", "str", w.top)
+        self.attr(gid, "channels", "int64", w.channels)
+        self.attr(gid, "eps", "float64", w.eps)
+        self.attr(gid, "variant", "str", w.variant)
+
+    def attr(self, gid: h5py.h5g.GroupID, name: str, kind: str, value: object) -> None:
+        """``attrs[name] = value`` as h5py's ``AttributeManager.create`` writes it."""
+        file_type, memory_type = self.types[kind]
+        data = np.array(value, dtype=_STR if kind == "str" else kind)
+        space = self.scalar if data.ndim == 0 else h5py.h5s.create_simple(data.shape)
+        attr = h5py.h5a.create(gid, name.encode("ascii"), file_type, space)
+        try:
+            attr.write(data, mtype=memory_type)
+        finally:
+            attr.close()
 
 
 def read_h5(path: str | Path) -> list[dict[str, object]]:
