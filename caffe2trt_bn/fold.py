@@ -493,7 +493,9 @@ def _scaled_chunks(
             n = (r1 - r0) * cols
             block = flat[r0 * cols : r1 * cols].reshape(r1 - r0, cols)
             product = work[:n].reshape(r1 - r0, cols)
-            np.multiply(block, factor(r0, r1), out=product)
+            # Non-finite producer weights stay non-finite, as in Caffe; no numpy warning for them.
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.multiply(block, factor(r0, r1), out=product)
             if double:
                 yield work[:n]
             else:

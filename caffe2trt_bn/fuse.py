@@ -161,7 +161,9 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     for group in match_groups(net.graph):
         try:
-            affine, stats = group_affine(group, net)
+            # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
+            with np.errstate(invalid="ignore", over="ignore"):
+                affine, stats = group_affine(group, net)
         except Caffe2TrtError as exc:
             raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
         computed.append(ComputedGroup(group, affine, stats))
