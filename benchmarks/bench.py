@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +50,7 @@ REPO = HERE.parent
 if (REPO / "caffe2trt_bn").is_dir() and str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from caffe2trt_bn import wire  # noqa: E402  (after the checkout is put on sys.path)
+from caffe2trt_bn import wire  # after the checkout is put on sys.path
 
 MIB = 1024 * 1024
 
@@ -329,7 +329,7 @@ def run_child(argv: Sequence[str], env: dict[str, str] | None, cwd: Path) -> Sam
     with tempfile.NamedTemporaryFile() as out, tempfile.NamedTemporaryFile() as err:
         res = subprocess.run(
             [sys.executable, "-I", "-S", "-c", LAUNCHER, out.name, err.name, exe, *argv[1:]],
-            env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
         )
         if res.returncode != 0:
             raise ToolFailed(f"launcher failed: {res.stderr.strip().splitlines()[-1:]}")
@@ -431,7 +431,7 @@ def child_env(extra_path: Sequence[str] = (), pycache: Path | None = None) -> di
 def probe(argv: Sequence[str], env: dict[str, str]) -> str | None:
     """None when ``argv`` exits 0, else the reason (last line of stderr)."""
     try:
-        res = subprocess.run(list(argv), env=env, capture_output=True, text=True, timeout=120)
+        res = subprocess.run(list(argv), env=env, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     if res.returncode == 0:
@@ -706,7 +706,7 @@ def machine() -> list[str]:
     """A short description of the machine and the software versions."""
     cpu = platform.processor() or platform.machine()
     try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, check=False).stdout
         for line in lscpu.splitlines():
             if line.startswith("Model name:"):
                 cpu = line.split(":", 1)[1].strip()
@@ -752,11 +752,13 @@ def report(results: dict[str, ModelResult], args: argparse.Namespace) -> str:
     lines = [
         "# caffe-bn-merge benchmark results",
         "",
-        f"Written by `benchmarks/bench.py` on {time.strftime('%Y-%m-%d')}: medians of {args.runs} runs after "
-        f"{args.warmup} warm-up run(s); `extract()` is the median of {args.loops} calls in one process. "
-        "Wall time is the whole process (interpreter start-up included); peak RSS is the process's "
-        "`ru_maxrss`; \"work inside the process\" is the time the child measured around its own work "
-        "(parse/load only, no start-up). The caffemodel is in the page cache for every command.",
+        (
+            f"Written by `benchmarks/bench.py` on {time.strftime('%Y-%m-%d')}: medians of {args.runs} runs after "
+            f"{args.warmup} warm-up run(s); `extract()` is the median of {args.loops} calls in one process. "
+            "Wall time is the whole process (interpreter start-up included); peak RSS is the process's "
+            "`ru_maxrss`; \"work inside the process\" is the time the child measured around its own work "
+            "(parse/load only, no start-up). The caffemodel is in the page cache for every command."
+        ),
         "",
         "Machine:",
         "",
@@ -767,8 +769,10 @@ def report(results: dict[str, ModelResult], args: argparse.Namespace) -> str:
         lines += [
             f"## {res.kind}: {res.layers} layers, caffemodel {res.model_bytes / MIB:.0f} MiB",
             "",
-            f"{MODELS[res.kind].description}; 1-minute load average {res.load_before} before, "
-            f"{res.load_after} after the runs.",
+            (
+                f"{MODELS[res.kind].description}; 1-minute load average {res.load_before} before, "
+                f"{res.load_after} after the runs."
+            ),
             "",
             *results_table(res),
             "",
@@ -819,7 +823,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
     p.add_argument("--workdir", type=Path, help="folder for the generated models and outputs (default: system temp)")
     p.add_argument("--keep", action="store_true", help="keep the generated models and outputs")
-    p.add_argument("--results", type=Path, default=HERE / "RESULTS.md", help="report to write (default: RESULTS.md here)")
+    p.add_argument("--results", type=Path, default=HERE / "RESULTS.md", help="report to write (default: RESULTS.md)")
     p.add_argument("--no-results", action="store_true", help="print only, write no report")
     p.add_argument(
         "--pycaffe-python",
