@@ -15,26 +15,48 @@ Public API:
 * :class:`Caffe2TrtError` - base class of every error caused by the input.
 """
 
-from .batchnorm import bn_to_scale
-from .deploy import to_deploy
-from .errors import Caffe2TrtError
-from .export import save
-from .extract import Caffe2TrtWarning, ScaleWeights, extract
-from .fold import FoldedGroup, FoldResult, fold, verify_fold
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Caffe2TrtError",
-    "Caffe2TrtWarning",
-    "FoldResult",
-    "FoldedGroup",
-    "ScaleWeights",
-    "bn_to_scale",
-    "extract",
-    "fold",
-    "save",
-    "to_deploy",
-    "verify_fold",
-    "__version__",
-]
+#: Public name -> the module defining it.  Names are imported on first use, so that
+#: ``import caffe2trt_bn`` (and each command) loads only the modules it needs.
+_EXPORTS = {
+    "Caffe2TrtError": ".errors",
+    "Caffe2TrtWarning": ".conversion",
+    "ScaleWeights": ".conversion",
+    "extract": ".conversion",
+    "save": ".export",
+    "bn_to_scale": ".batchnorm",
+    "to_deploy": ".deploy",
+    "fold": ".folding",
+    "verify_fold": ".folding",
+    "FoldResult": ".folding",
+    "FoldedGroup": ".folding",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:
+    from .batchnorm import bn_to_scale
+    from .deploy import to_deploy
+    from .errors import Caffe2TrtError
+    from .export import save
+    from .conversion import Caffe2TrtWarning, ScaleWeights, extract
+    from .folding import FoldedGroup, FoldResult, fold, verify_fold
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -35,6 +35,8 @@ results are rounded to float32 once, at the end.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,6 +182,10 @@ def _as_f64(values: object) -> np.ndarray:
 
 
 def _check_finite(values: np.ndarray, what: str, layer: str | None = None) -> None:
+    # One reduction decides the usual case: a sum is finite unless a value is NaN/Inf
+    # (or, for float64 input, the sum overflows: then the exact check below finds nothing).
+    if np.isfinite(np.add.reduce(values, axis=None)):
+        return
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         c = int(bad[0])
@@ -188,6 +194,8 @@ def _check_finite(values: np.ndarray, what: str, layer: str | None = None) -> No
 
 
 def _check_positive(values: np.ndarray, what: str, layer: str | None = None) -> None:
+    if values.size and np.minimum.reduce(values, axis=None) > 0:  # NaN fails this too
+        return
     bad = np.flatnonzero(~(values > 0))
     if bad.size:
         c = int(bad[0])
@@ -248,10 +256,9 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     diagnostics: list[Diagnostic] = []
     if not np.isfinite(s):
         raise ModelValueError(f"moving-average factor s is {s}", layer=layer.name)
-    mean64 = mean_s.astype(np.float64)
-    var64 = var_s.astype(np.float64)
-    _check_finite(mean64, "mean", layer.name)
-    _check_finite(var64, "variance", layer.name)
+    # NaN/Inf in the stored sums are reported as such, before the factor can hide them.
+    _check_finite(mean_s, "mean", layer.name)
+    _check_finite(var_s, "variance", layer.name)
     f = 0.0 if s == 0 else 1.0 / s
     if s == 0:
         diagnostics.append(
@@ -261,7 +268,9 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
                 layer.name,
             )
         )
-    stats = BatchNormStats("bvlc", mean64 * f, var64 * f, eps, factor=f, diagnostics=diagnostics)
+    mean = np.multiply(mean_s, f, dtype=np.float64)
+    var = np.multiply(var_s, f, dtype=np.float64)
+    stats = BatchNormStats("bvlc", mean, var, eps, factor=f, diagnostics=diagnostics)
     check_stats(stats, layer.name)
     return stats
 
@@ -375,6 +384,7 @@ def _values(blob: Blob, layer: str, what: str) -> np.ndarray:
     return values
 
 
+@functools.lru_cache(maxsize=1024)
 def batchnorm_like(layer_type: str) -> bool:
     """True for a layer type that names a batch normalisation this project does not read.
 
@@ -429,6 +439,8 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
     _check_finite(stats.mean, "mean", layer)
     _check_finite(stats.var, "variance", layer)
     _check_positive(stats.var + stats.eps, "variance + eps", layer)
+    if stats.var.size == 0 or np.minimum.reduce(stats.var, axis=None) >= stats.eps:
+        return  # no negative and no small variance: the usual case, in one reduction
     negative = np.flatnonzero(stats.var < 0)
     if negative.size:
         stats.diagnostics.append(
@@ -491,8 +503,6 @@ def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Aff
     """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
     param = layer.param_node
     scalar = param is not None and param.get_int("num_axes", 1) == 0
-    ones = np.ones(channels)
-    zeros = np.zeros(channels)
     if layer.type == "Scale":
         bias_term = param.get_bool("bias_term", False) if param is not None else False
         want = 2 if bias_term else 1
@@ -503,12 +513,12 @@ def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Aff
                 layer=layer.name,
             )
         a = _channel_values(blobs[0], channels, scalar, layer.name, "scale")
-        b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else zeros
+        b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else np.zeros(channels)
         return Affine(a, b)
     if layer.type == "Bias":
         if len(blobs) != 1:
             raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
-        return Affine(ones, _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
+        return Affine(np.ones(channels), _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
     raise GraphError(f"layer type {layer.type!r} is not a Scale or Bias", layer=layer.name)
 
 

@@ -28,7 +28,7 @@ from caffe2trt_bn.errors import OutputError
 from caffe2trt_bn.export import h5 as h5_module
 from caffe2trt_bn.export import npz as npz_module
 from caffe2trt_bn.export import save
-from caffe2trt_bn.extract import ScaleWeights, convert
+from caffe2trt_bn.conversion import ScaleWeights, convert
 
 from conftest import FIXTURES, ROOT
 

@@ -12,7 +12,7 @@ and checks, through the command line as a user runs it:
 * the input files are unchanged.
 
 Where the problem lies in the input (not the output path), the library call
-:func:`caffe2trt_bn.extract.convert` is checked too: the exception class and its
+:func:`caffe2trt_bn.conversion.convert` is checked too: the exception class and its
 ``file``/``layer``/``channel`` attributes.  Further down: forged lengths (time and
 memory of a child process), warnings (stderr, ``--json``, ``--strict``), regressions
 found by fuzzing, and the same contract for ``fold`` and ``to-deploy``.
@@ -46,7 +46,7 @@ from caffe2trt_bn.errors import (
     StrictModeError,
     file_error,
 )
-from caffe2trt_bn.extract import convert
+from caffe2trt_bn.conversion import convert
 from caffe2trt_bn.prototxt import MAX_DEPTH
 
 from conftest import FIXTURES, ROOT, run_cli
@@ -710,7 +710,7 @@ def test_warning_is_printed_named_in_json_and_strict(code: str, tmp_path: Path) 
     assert not strict_out.exists()
 
     # The library: Python warnings of category Caffe2TrtWarning; strict=True raises.
-    from caffe2trt_bn.extract import Caffe2TrtWarning, extract
+    from caffe2trt_bn.conversion import Caffe2TrtWarning, extract
 
     with pytest.warns(Caffe2TrtWarning) as record:
         extract(prototxt, caffemodel)
@@ -766,7 +766,7 @@ def test_names_that_are_not_utf8_match_across_files(tmp_path: Path) -> None:
         "which a .npz file cannot store"
     ]
     assert not (tmp_path / "w.npz").exists()
-    from caffe2trt_bn.fold import fold
+    from caffe2trt_bn.folding import fold
 
     from caffe2trt_bn.caffemodel import read_caffemodel
 

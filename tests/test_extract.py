@@ -103,7 +103,7 @@ def test_strict_raises_on_warning() -> None:
 
 def test_fused_is_at_least_as_close_as_float64_truth(case: str) -> None:
     """The once-rounded float32 weights equal the float64 computation to float32 rounding."""
-    from caffe2trt_bn.extract import convert
+    from caffe2trt_bn.conversion import convert
     from caffe2trt_bn.fuse import group_affine
 
     result = convert(FIXTURES / case / "deploy.prototxt", FIXTURES / case / "net.caffemodel")

@@ -26,7 +26,7 @@ from caffe2trt_bn import wire
 from caffe2trt_bn.caffemodel import _parse_caffe_blob, parse_blob, parse_caffemodel, read_caffemodel
 from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
 from caffe2trt_bn.export.h5 import group_key, write_h5
-from caffe2trt_bn.extract import ScaleWeights
+from caffe2trt_bn.conversion import ScaleWeights
 from caffe2trt_bn.prototxt import Document, Node, _parse_plain, _parse_tokens
 
 from conftest import FIXTURES
@@ -262,3 +262,4 @@ def test_h5_writer_writes_what_the_high_level_api_writes(tmp_path: Path) -> None
     write_h5(weights, tmp_path / "ours.h5")
     high_level_h5(weights, tmp_path / "reference.h5")
     assert (tmp_path / "ours.h5").read_bytes() == (tmp_path / "reference.h5").read_bytes()
+

@@ -15,7 +15,7 @@ import pytest
 from caffe2trt_bn import caffe_pb2
 from caffe2trt_bn.caffemodel import read_caffemodel
 from caffe2trt_bn.errors import Caffe2TrtError, OutputError
-from caffe2trt_bn.fold import FoldResult, fold, verify_fold
+from caffe2trt_bn.folding import FoldResult, fold, verify_fold
 from caffe2trt_bn.fuse import group_affine, match_groups
 from caffe2trt_bn.graph import build_graph
 from caffe2trt_bn.net import load_net
@@ -657,8 +657,7 @@ def test_outdir_is_created_and_may_not_overwrite_inputs(tmp_path: Path) -> None:
 
 
 def test_failed_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The package exports the function `fold`, which hides the module of the same name.
-    fold_module = sys.modules["caffe2trt_bn.fold"]
+    import caffe2trt_bn.folding as fold_module
 
     out = tmp_path / "out"
     out.mkdir()

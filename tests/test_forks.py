@@ -18,7 +18,7 @@ import pytest
 from caffe2trt_bn.batchnorm import BATCHNORM_TYPES, VARIANTS, batchnorm_like, read_batchnorm
 from caffe2trt_bn.caffemodel import Blob, read_caffemodel
 from caffe2trt_bn.errors import GraphError, ModelValueError
-from caffe2trt_bn.extract import ScaleWeights, convert
+from caffe2trt_bn.conversion import ScaleWeights, convert
 from caffe2trt_bn.graph import build_graph
 from caffe2trt_bn.prototxt import parse
 

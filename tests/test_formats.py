@@ -76,7 +76,7 @@ def test_wts_layout(weights, tmp_path) -> None:
 
 
 def test_wts_hex_is_big_endian_ieee(tmp_path) -> None:
-    from caffe2trt_bn.extract import ScaleWeights
+    from caffe2trt_bn.conversion import ScaleWeights
 
     one = np.array([1.0, -2.5], dtype=np.float32)
     w = ScaleWeights("bn", ["bn"], "x", "x", one, one, np.ones(2, np.float32), 1e-5)
@@ -85,7 +85,7 @@ def test_wts_hex_is_big_endian_ieee(tmp_path) -> None:
 
 
 def test_wts_refuses_whitespace_names(tmp_path) -> None:
-    from caffe2trt_bn.extract import ScaleWeights
+    from caffe2trt_bn.conversion import ScaleWeights
 
     w = ScaleWeights("bn 1", ["bn 1"], "x", "x", np.ones(1, np.float32), np.ones(1, np.float32), np.ones(1, np.float32), 1e-5)
     with pytest.raises(Caffe2TrtError, match="whitespace"):

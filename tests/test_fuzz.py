@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from caffe2trt_bn import wire
 from caffe2trt_bn.errors import Caffe2TrtError
 from caffe2trt_bn.export import FORMATS, save
-from caffe2trt_bn.extract import convert
+from caffe2trt_bn.conversion import convert
 from caffe2trt_bn.net import load_net
 from caffe2trt_bn.prototxt import parse
 
@@ -244,7 +244,7 @@ OUTPUT_SUFFIXES = sorted(FORMATS)
 
 # The fold and to-deploy operations are fuzzed too when the installed package has them.
 try:
-    from caffe2trt_bn.fold import fold
+    from caffe2trt_bn.folding import fold
 except ImportError:  # pragma: no cover - older package
     fold = None  # type: ignore[assignment]
 try:

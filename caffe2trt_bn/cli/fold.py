@@ -19,7 +19,7 @@ from . import PROG, add_output_options, print_table, print_warnings
 
 
 def parser() -> argparse.ArgumentParser:
-    from ..fold import VERIFY_RTOL
+    from ..folding import VERIFY_RTOL
 
     p = argparse.ArgumentParser(
         prog=f"{PROG} fold",
@@ -62,7 +62,7 @@ def run(argv: Sequence[str]) -> int:
     if not (math.isfinite(args.rtol) and args.rtol >= 0):
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
-    from ..fold import OPENCV_HINT, fold, opencv_available, verify_fold
+    from ..folding import OPENCV_HINT, fold, opencv_available, verify_fold
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.

@@ -34,7 +34,7 @@ def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     from ..atomic import check_output_path
     from ..export import format_of, save
-    from ..extract import convert
+    from ..conversion import convert
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
     # A bad output path (a directory, an input file, an unknown suffix) fails before any work.

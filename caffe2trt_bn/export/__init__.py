@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import Caffe2TrtError, OutputError
 
 if TYPE_CHECKING:
-    from ..extract import ScaleWeights
+    from ..conversion import ScaleWeights
 
 #: Output suffix -> format name.
 FORMATS = {".h5": "h5", ".hdf5": "h5", ".npz": "npz", ".wts": "wts"}

@@ -27,7 +27,7 @@ from ..atomic import atomic_output
 from . import FORMAT_NAME, FORMAT_VERSION
 
 if TYPE_CHECKING:
-    from ..extract import ScaleWeights
+    from ..conversion import ScaleWeights
 
 
 def group_key(name: str) -> str:

@@ -25,7 +25,7 @@ from ..atomic import atomic_output
 from . import FORMAT_NAME, FORMAT_VERSION
 
 if TYPE_CHECKING:
-    from ..extract import ScaleWeights
+    from ..conversion import ScaleWeights
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 

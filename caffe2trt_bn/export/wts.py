@@ -20,7 +20,7 @@ from ..atomic import write_bytes_atomic
 from ..errors import Caffe2TrtError, OutputError
 
 if TYPE_CHECKING:
-    from ..extract import ScaleWeights
+    from ..conversion import ScaleWeights
 
 KEYS = ("scale", "shift", "power")
 

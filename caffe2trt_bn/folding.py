@@ -486,21 +486,18 @@ def _scaled_chunks(
         if rows == 0 or cols == 0:
             return
         step = max(1, CHUNK_VALUES // cols)
-        work = np.empty(min(rows, step) * cols, dtype=np.float64)
-        out = work if double else np.empty(work.size, dtype=np.float32)
+        out = np.empty(min(rows, step) * cols, dtype=np.float64 if double else np.float32)
         for r0 in range(0, rows, step):
             r1 = min(rows, r0 + step)
             n = (r1 - r0) * cols
             block = flat[r0 * cols : r1 * cols].reshape(r1 - r0, cols)
-            product = work[:n].reshape(r1 - r0, cols)
+            # One pass: the product is computed in float64 and rounded once into ``out``.
             # Non-finite producer weights stay non-finite, as in Caffe; no numpy warning for them.
             with np.errstate(invalid="ignore", over="ignore"):
-                np.multiply(block, factor(r0, r1), out=product)
-            if double:
-                yield work[:n]
-            else:
-                np.copyto(out[:n], work[:n], casting="same_kind")
-                yield out[:n]
+                np.multiply(
+                    block, factor(r0, r1), out=out[:n].reshape(r1 - r0, cols), dtype=np.float64, casting="same_kind"
+                )
+            yield out[:n]
 
     return chunks
 
