@@ -32,8 +32,9 @@ def wts_text(weights: Sequence["ScaleWeights"]) -> str:
             raise OutputError(".wts names are whitespace-separated; this layer name cannot be written", layer=w.name)
         for key in KEYS:
             values = np.asarray(getattr(w, key), dtype=">f4")
-            hexes = values.view(">u4")
-            lines.append(f"{w.name}.{key} {values.size} " + " ".join(f"{int(v):08x}" for v in hexes))
+            # Big-endian bytes in hex are the 8-digit words, most significant first.
+            words = np.frombuffer(values.tobytes().hex().encode("ascii"), dtype="S8")
+            lines.append(f"{w.name}.{key} {values.size} " + b" ".join(words.tolist()).decode("ascii"))
     return "\n".join(lines) + "\n"
 
 
