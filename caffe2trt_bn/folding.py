@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_output, check_output_path, same_file
-from .batchnorm import Affine, to_float32
+from .batchnorm import BATCHNORM_TYPES, Affine, to_float32
 from .caffemodel import Blob
 from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError, OutputError, file_error
 from .export.caffe import BlobValues, LayerEdit, RewriteBlobs, scale_layer_payload, write_caffemodel
@@ -568,7 +568,8 @@ def _check_result(text: str, path: str | None) -> None:
 
 @dataclass
 class OutputDifference:
-    """One net output compared between the original and the folded net.
+    """One blob compared between the original and the folded net: a net output
+    (``output``), or the top of an intermediate layer the fold leaves unchanged.
 
     ``relative`` is the largest absolute difference divided by the largest magnitude
     of the original output (0 for an all-zero output that stays zero).
@@ -578,9 +579,16 @@ class OutputDifference:
     shape: tuple[int, ...]
     max_abs: float
     relative: float
+    output: bool = True
 
     def to_json(self) -> dict[str, object]:
-        return {"blob": self.blob, "shape": list(self.shape), "max_abs": self.max_abs, "relative": self.relative}
+        return {
+            "blob": self.blob,
+            "shape": list(self.shape),
+            "max_abs": self.max_abs,
+            "relative": self.relative,
+            "output": self.output,
+        }
 
 
 OPENCV_HINT = 'verification needs OpenCV dnn: pip install "opencv-python-headless<5"'
@@ -611,7 +619,9 @@ def verify_fold(
     BatchNorm and Scale as separate layers, and so is Winograd convolution, whose own
     rounding (a few 1e-6) would hide the fold's.  Caffe ``Bias`` layers, which OpenCV lacks,
     are run by a small custom layer while this function runs.  Returns one
-    :class:`OutputDifference` per output of the original net.
+    :class:`OutputDifference` per output of the original net, then one per intermediate
+    layer whose output the fold does not change (see :func:`unchanged_layers`): a net
+    ending in a saturated Softmax would otherwise hide any difference.
     """
     try:
         import cv2
@@ -633,15 +643,17 @@ def verify_fold(
     rng = np.random.default_rng(seed)
     inputs = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
     outputs = net_outputs(original)
+    intermediate = [blob for blob in unchanged_layers(original, folded) if blob not in outputs]
+    blobs = outputs + intermediate
     registered = _register_bias_layer(cv2)
     try:
-        before = _run_opencv(cv2, prototxt, caffemodel, inputs, original, outputs)
-        after = _run_opencv(cv2, folded_prototxt, folded_caffemodel, inputs, folded, outputs)
+        before = _run_opencv(cv2, prototxt, caffemodel, inputs, original, blobs)
+        after = _run_opencv(cv2, folded_prototxt, folded_caffemodel, inputs, folded, blobs)
     finally:
         if registered:
             cv2.dnn_unregisterLayer("Bias")
     result = []
-    for blob in outputs:
+    for blob in blobs:
         ref = before[blob].astype(np.float64)
         got = after[blob].astype(np.float64)
         if ref.shape != got.shape:
@@ -649,8 +661,33 @@ def verify_fold(
         max_abs = float(np.max(np.abs(got - ref))) if ref.size else 0.0
         magnitude = float(np.max(np.abs(ref))) if ref.size else 0.0
         relative = max_abs / magnitude if magnitude > 0 else (0.0 if max_abs == 0 else float("inf"))
-        result.append(OutputDifference(blob, tuple(ref.shape), max_abs, relative))
+        result.append(OutputDifference(blob, tuple(ref.shape), max_abs, relative, output=blob in outputs))
     return result
+
+
+def unchanged_layers(original: Graph, folded: Graph) -> list[str]:
+    """Blobs whose final value both nets compute alike: the single top of each layer
+    present in both with the same type and the same tops, written last by that layer,
+    and not read by a batch normalisation in the original (a folded producer's output
+    changes by design; so does a BatchNorm's that became a Scale layer).  Listed in
+    execution order, each once."""
+    kept = {layer.name: layer for layer in folded.layers}
+    blobs: list[str] = []
+    for layer in original.layers:
+        twin = kept.get(layer.name)
+        if twin is None or twin.type != layer.type or twin.tops != layer.tops or len(layer.tops) != 1:
+            continue
+        if layer.type in BATCHNORM_TYPES or layer.type == "Input":
+            continue
+        value = layer.outputs[0]
+        if any(reader.type in BATCHNORM_TYPES for reader in original.readers_of(value)):
+            continue
+        # Only a blob's last writer is retrievable unambiguously by its blob name.
+        if _final_writer(original, value.blob)[0] != layer.name or _final_writer(folded, value.blob)[0] != layer.name:
+            continue
+        if value.blob not in blobs:
+            blobs.append(value.blob)
+    return blobs
 
 
 def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:

@@ -705,14 +705,53 @@ def test_verify_fold_reports_every_output(tmp_path: Path) -> None:
     case = FIXTURES / "scale_without_bias"  # a Bias layer, which OpenCV itself lacks
     result = fold(case / "deploy.prototxt", case / "net.caffemodel", tmp_path)
     checks = verify_fold(case / "deploy.prototxt", case / "net.caffemodel", result.prototxt, result.caffemodel)
-    assert [c.blob for c in checks] == ["conv2"]
-    assert 0 < checks[0].relative <= FOLD_RTOL and checks[0].shape == (2, 4, 9, 9)
+    outputs = [c for c in checks if c.output]
+    assert [c.blob for c in outputs] == ["conv2"]
+    assert 0 < outputs[0].relative <= FOLD_RTOL and outputs[0].shape == (2, 4, 9, 9)
+    # conv1's final value (after the in-place ReLU) is unchanged by the fold: compared too.
+    assert [c.blob for c in checks if not c.output] == ["conv1"]
     # Net-level input / input_dim, and two outputs (one untouched by the fold).
     case = FIXTURES / "preact_se"
     result = fold(case / "deploy.prototxt", case / "net.caffemodel", tmp_path / "se")
     checks = verify_fold(case / "deploy.prototxt", case / "net.caffemodel", result.prototxt, result.caffemodel)
-    assert [(c.blob, c.shape) for c in checks] == [("side_pool", (2, 3, 8, 8)), ("gate4/out", (2, 8, 8, 8))]
-    assert checks[0].relative == 0 and 0 < checks[1].relative <= FOLD_RTOL
+    outputs = [c for c in checks if c.output]
+    assert [(c.blob, c.shape) for c in outputs] == [("side_pool", (2, 3, 8, 8)), ("gate4/out", (2, 8, 8, 8))]
+    assert outputs[0].relative == 0 and 0 < outputs[1].relative <= FOLD_RTOL
+    inner = {c.blob: c for c in checks if not c.output}
+    # Blobs a folded producer or a BatchNorm-turned-Scale writes last are not compared;
+    # those downstream of them are (the SE branch, the residual sum).
+    assert "res/conv2" not in inner and {"se/gap", "se/out", "res/sum", "gate3/out"} <= set(inner)
+    assert all(0 <= c.relative <= FOLD_RTOL for c in inner.values())
+
+
+def test_verify_sees_past_a_saturated_softmax(tmp_path: Path) -> None:
+    """A wrong fold behind a saturated Softmax leaves the output equal; the intermediate
+    blobs show the difference."""
+    cv2_or_skip()
+    rng = np.random.default_rng(3)
+    text = """name: "saturated"
+input: "data"
+input_shape { dim: 1 dim: 3 dim: 4 dim: 4 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 1 } }
+layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
+layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }
+layer { name: "fc" type: "InnerProduct" bottom: "conv" top: "fc" inner_product_param { num_output: 5 } }
+layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" }
+"""
+    blobs = {
+        "conv": [rng.normal(size=(4, 3, 1, 1)), rng.normal(size=4)],
+        "bn": [rng.normal(size=4), rng.uniform(0.5, 2, size=4), np.ones(1)],
+        "fc": [rng.normal(size=(5, 64)) * 1e4, np.zeros(5)],  # logits far apart: a saturated Softmax
+    }
+    proto, model = write_model(tmp_path / "src", text, blobs)
+    result = fold(proto, model, tmp_path / "out")
+    # Spoil the folded convolution's bias a little, as a wrong fold would.
+    folded = caffe_pb2.NetParameter.FromString(result.caffemodel.read_bytes())
+    folded.layer[0].blobs[1].data[0] += 0.5
+    result.caffemodel.write_bytes(folded.SerializeToString())
+    checks = {c.blob: c for c in verify_fold(proto, model, result.prototxt, result.caffemodel)}
+    assert checks["prob"].output and checks["prob"].relative == 0
+    assert not checks["conv"].output and checks["conv"].relative > 1e-3
 
 
 def test_use_global_stats_false_warns(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 Writes ``OUTDIR/<prototxt name>`` and ``OUTDIR/<caffemodel name>`` (see
 :mod:`caffe2trt_bn.fold`) and reports, for every group, where it went.  ``--verify``
 then runs the original and the folded net in OpenCV dnn on the same random input and
-exits 1 when an output differs by more than ``--rtol`` relative to its magnitude.
+exits 1 when a net output differs by more than ``--rtol`` relative to its magnitude.
+Intermediate blobs the fold leaves unchanged are compared too and reported (a warning
+above ``--rtol``): a saturated output such as a Softmax would hide a difference.
 OpenCV is imported only for ``--verify``.
 """
 
@@ -74,7 +76,10 @@ def run(argv: Sequence[str]) -> int:
         if args.verify
         else None
     )
-    failed = [c for c in checks or [] if not c.relative <= args.rtol]
+    # The exit status follows the net outputs; intermediate blobs above the tolerance are
+    # reported (they expose a difference that a saturated output such as a Softmax hides).
+    failed = [c for c in checks or [] if c.output and not c.relative <= args.rtol]
+    inner_over = [c for c in checks or [] if not c.output and not c.relative <= args.rtol]
     folded = sum(1 for g in result.groups if g.action == "folded")
     if args.json:
         summary: dict[str, object] = {
@@ -115,13 +120,34 @@ def run(argv: Sequence[str]) -> int:
             f"{len(result.removed)} layer(s) removed, {len(result.diagnostics)} warning(s)"
         )
         if checks is not None:
+            # Net outputs always; intermediate blobs all with -v, else the worst of them.
+            inner = [c for c in checks if not c.output]
+            shown = [c for c in checks if c.output or args.verbose]
+            if inner and not args.verbose:
+                shown.append(max(inner, key=lambda c: c.relative))
             print_table(
-                ("output", "shape", "max abs diff", "relative"),
-                [(c.blob, "x".join(map(str, c.shape)), f"{c.max_abs:.3g}", f"{c.relative:.3g}") for c in checks],
+                ("blob", "kind", "shape", "max abs diff", "relative"),
+                [
+                    (
+                        c.blob,
+                        "output" if c.output else "intermediate",
+                        "x".join(map(str, c.shape)),
+                        f"{c.max_abs:.3g}",
+                        f"{c.relative:.3g}",
+                    )
+                    for c in shown
+                ],
             )
+            if inner and not args.verbose:
+                print(f"({len(inner)} intermediate blob(s) compared; the largest difference is shown, -v lists all)")
             if not failed:
-                worst = max((c.relative for c in checks), default=0.0)
-                print(f"verified with OpenCV dnn: largest relative difference {worst:.3g} <= rtol {args.rtol:g}")
+                worst = max((c.relative for c in checks if c.output), default=0.0)
+                print(f"verified with OpenCV dnn: largest relative difference of the outputs {worst:.3g} <= rtol {args.rtol:g}")
+    for c in inner_over:
+        print(
+            f"{PROG}: warning: intermediate blob {c.blob!r} differs by {c.relative:.3g} relative, above rtol {args.rtol:g}",
+            file=sys.stderr,
+        )
     if failed:
         worst = max(failed, key=lambda c: c.relative)
         print(
