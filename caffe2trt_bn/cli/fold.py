@@ -1,7 +1,7 @@
 """``caffe-bn-merge fold DEPLOY CAFFEMODEL -o OUTDIR``: fold BatchNorm groups into their producers.
 
 Writes ``OUTDIR/<prototxt name>`` and ``OUTDIR/<caffemodel name>`` (see
-:mod:`caffe2trt_bn.fold`) and reports, for every group, where it went.  ``--verify``
+:mod:`caffe2trt_bn.folding`) and reports, for every group, where it went.  ``--verify``
 then runs the original and the folded net in OpenCV dnn on the same random input and
 exits 1 when a net output differs by more than ``--rtol`` relative to its magnitude.
 Intermediate blobs the fold leaves unchanged are compared too and reported (a warning
