@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 #: ``import caffe2trt_bn`` (and each command) loads only the modules it needs.
 _EXPORTS = {
     "Caffe2TrtError": ".errors",
-    "Caffe2TrtWarning": ".conversion",
+    "Caffe2TrtWarning": ".errors",
     "ScaleWeights": ".conversion",
     "extract": ".conversion",
     "save": ".export",
@@ -43,9 +43,9 @@ __all__ = [*sorted(_EXPORTS), "__version__"]
 if TYPE_CHECKING:
     from .batchnorm import bn_to_scale
     from .deploy import to_deploy
-    from .errors import Caffe2TrtError
+    from .errors import Caffe2TrtError, Caffe2TrtWarning
     from .export import save
-    from .conversion import Caffe2TrtWarning, ScaleWeights, extract
+    from .conversion import ScaleWeights, extract
     from .folding import FoldedGroup, FoldResult, fold, verify_fold
 
 

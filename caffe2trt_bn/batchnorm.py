@@ -481,9 +481,9 @@ def use_global_stats(layer: Layer) -> bool | None:
 def per_channel_reason(layer: Layer, axis_field: str = "axis") -> str | None:
     """Why a one-bottom Scale/Bias is not a per-channel map on axis 1, or None if it is.
 
-    ``num_axes: 0`` is a scalar (broadcast to every channel).  Otherwise the axis must
-    be 1: a negative axis depends on the blob's rank, which a prototxt does not state,
-    so such layers stay separate rather than be guessed.
+    ``num_axes: 0`` is a scalar (broadcast to every channel).  Otherwise ``num_axes``
+    must be 1 and the axis 1: more axes, or a negative axis, depend on the blob's shape,
+    which a prototxt does not state, so such layers stay separate rather than be guessed.
     """
     if len(layer.bottoms) != 1:
         return f"{layer.type} {layer.name!r} has {len(layer.bottoms)} bottoms (its scale is data, not a constant)"
@@ -493,6 +493,10 @@ def per_channel_reason(layer: Layer, axis_field: str = "axis") -> str | None:
     num_axes = param.get_int("num_axes", 1) if param is not None else 1
     if num_axes == 0:
         return None
+    if num_axes != 1:
+        # -1 or 2+ covers the axes after the channels too, unless they all have size 1,
+        # which a prototxt does not state.
+        return f"{layer.type} {layer.name!r} covers num_axes {num_axes}, more than the channel axis"
     axis = param.get_int(axis_field, 1) if param is not None else 1
     if axis != 1:
         return f"{layer.type} {layer.name!r} works on axis {axis}, not the channel axis 1"

@@ -8,20 +8,15 @@ public array API that turns those warnings into Python warnings (or errors under
 from __future__ import annotations
 
 import gc
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL, to_float32
-from .errors import Diagnostic
+from .errors import Diagnostic, issue_warnings
 from .fuse import Group, compute_groups
 from .net import Net, load_net
-
-
-class Caffe2TrtWarning(UserWarning):
-    """Category of the Python warnings :func:`extract` issues for model diagnostics."""
 
 
 @dataclass
@@ -168,6 +163,5 @@ def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
     in the input raise :class:`Caffe2TrtError`.
     """
     result = convert(prototxt, caffemodel, strict=strict)
-    for d in result.diagnostics:
-        warnings.warn(str(d), Caffe2TrtWarning, stacklevel=2)
+    issue_warnings(result.diagnostics)
     return result.weights

@@ -19,9 +19,10 @@ is never modified.
 
 Rules and choices
 -----------------
-* **Phase.**  A layer stays when Caffe's ``include``/``exclude`` rules select it for the
-  TEST phase.  Only ``phase`` is evaluated: ``stage``, ``not_stage``, ``min_level`` and
-  ``max_level`` are ignored, so a rule without ``phase`` matches (a warning says so).
+* **Phase.**  A layer stays when Caffe's ``include``/``exclude`` rules select it the way
+  ``caffe.Net(prototxt, caffe.TEST)`` does: phase TEST, level 0, the stages of the net's
+  own ``state``.  Rules on stages or levels get a warning saying what was chosen, since
+  the output keeps no rules.
   Kept layers lose all their ``include``/``exclude`` rules and a net-level ``state`` is
   removed: the result is one phase-free net that every tool loads the same way (and a
   second pass finds nothing to select).
@@ -80,8 +81,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
-from .errors import Diagnostic, GraphError, PrototxtSyntaxError
-from .graph import Value, phase_selected
+from .errors import Diagnostic, GraphError, PrototxtSyntaxError, issue_warnings
+from .graph import NetState, Value, layer_selected, net_state
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -114,7 +115,7 @@ SOFTMAX_NAME = "prob"
 #: Fields of a SoftmaxWithLoss that a Softmax does not have.
 _LOSS_ONLY_FIELDS = ("loss_weight", "loss_param", "propagate_down", "include", "exclude")
 _RULE_FIELDS = ("include", "exclude")
-_IGNORED_RULE_FIELDS = ("stage", "not_stage", "min_level", "max_level")
+_STAGE_RULE_FIELDS = ("stage", "not_stage", "min_level", "max_level")
 
 #: ``input_shape`` argument: one shape for the first input, or shapes by blob name.
 InputShapes = Union[Sequence[int], Mapping[str, Sequence[int]], None]
@@ -195,7 +196,7 @@ class DeployResult:
 # --------------------------------------------------------------------------- public API
 
 
-def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = None) -> str:
+def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = None, strict: bool = False) -> str:
     """The deploy prototxt for the train_val (or deploy) prototxt ``text``.
 
     ``input_shape`` gives the shape of the first input blob (``(N, C, H, W)``) or of input
@@ -203,8 +204,14 @@ def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = 
     file in errors.  Raises :class:`~caffe2trt_bn.errors.PrototxtSyntaxError` (file, line,
     column) for invalid text and :class:`~caffe2trt_bn.errors.GraphError` for nets that
     cannot be converted (unknown input shape, a bottom nobody produces, V1 nets).
+    Warnings (e.g. ignored stage rules) are issued as
+    :class:`~caffe2trt_bn.errors.Caffe2TrtWarning`; ``strict=True`` raises the first.
     """
-    return rewrite(parse(text, path), input_shape).text
+    result = rewrite(parse(text, path), input_shape)
+    if strict and result.diagnostics:
+        raise result.diagnostics[0].as_error()
+    issue_warnings(result.diagnostics)
+    return result.text
 
 
 def deploy_document(doc: Document, input_shape: InputShapes = None) -> DeployResult:
@@ -397,8 +404,9 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
         what = "the file is empty" if not doc.children else "defines no layers"
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
     plan = DeployPlan()
-    layers = [_read_layer(node) for node in doc.all("layer")]
-    _warn_ignored_rules(layers, plan, path)
+    state = net_state(doc)
+    layers = [_read_layer(node, state) for node in doc.all("layer")]
+    _note_stage_rules(layers, plan, path)
     walk = _Walk(doc, layers)
     needed = walk.prune_inputs()
     _plan_softmax(walk, plan)
@@ -423,7 +431,7 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
     return plan
 
 
-def _read_layer(node: Node) -> _Layer:
+def _read_layer(node: Node, state: NetState) -> _Layer:
     type_node = node.get("type")
     try:
         ltype = type_node.string() if type_node is not None else ""
@@ -435,21 +443,25 @@ def _read_layer(node: Node) -> _Layer:
         type=ltype,
         bottoms=node.get_strings("bottom"),
         tops=node.get_strings("top"),
-        selected=phase_selected(node, "TEST"),
+        selected=layer_selected(node, state),
     )
 
 
-def _warn_ignored_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) -> None:
+def _note_stage_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) -> None:
+    """A warning for each rule on stages or levels: they are evaluated as ``caffe.Net``
+    evaluates them for TEST (level 0, the stages of the net's own ``state``), and the
+    output keeps no rules, so the choice made is said."""
     for layer in layers:
         for rule_field in _RULE_FIELDS:
             for rule in layer.node.all(rule_field):
-                ignored = sorted({c.name for c in rule.children or () if c.name in _IGNORED_RULE_FIELDS})
-                if ignored:
+                stated = sorted({c.name for c in rule.children or () if c.name in _STAGE_RULE_FIELDS})
+                if stated:
                     plan.diagnostics.append(
                         Diagnostic(
-                            "stage_rule_ignored",
-                            f"{rule_field} rule with {', '.join(ignored)} at line {rule.line}: only the phase "
-                            f"of a rule is evaluated (the layer is {'kept' if layer.selected else 'removed'})",
+                            "stage_rule",
+                            f"{rule_field} rule with {', '.join(stated)} at line {rule.line}: evaluated as Caffe "
+                            "loads the net for TEST (level 0, the stages of the net's own state), so the layer is "
+                            f"{'kept' if layer.selected else 'removed'}",
                             layer.name,
                             path,
                         )

@@ -140,7 +140,20 @@ class Diagnostic:
 
     def as_error(self) -> StrictModeError:
         return StrictModeError(
-            f"{self.message} (warning {self.code} is an error under --strict)",
+            f"{self.message} (warning {self.code}, an error under --strict or strict=True)",
             file=self.file,
             layer=self.layer,
         )
+
+
+class Caffe2TrtWarning(UserWarning):
+    """Category of the Python warnings the API functions issue for model diagnostics."""
+
+
+def issue_warnings(diagnostics: "list[Diagnostic]", stacklevel: int = 3) -> None:
+    """Issues each diagnostic as a :class:`Caffe2TrtWarning` (the API's way to report
+    them; the command line prints them itself and silences these)."""
+    import warnings
+
+    for d in diagnostics:
+        warnings.warn(str(d), Caffe2TrtWarning, stacklevel=stacklevel)

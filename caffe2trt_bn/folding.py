@@ -49,10 +49,10 @@ import numpy as np
 from .atomic import atomic_output, check_output_path, same_file
 from .batchnorm import BATCHNORM_TYPES, Affine, to_float32
 from .caffemodel import Blob
-from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError, OutputError, file_error
+from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError, OutputError, file_error, issue_warnings
 from .export.caffe import BlobValues, LayerEdit, RewriteBlobs, scale_layer_payload, write_caffemodel
 from .fuse import Group, compute_groups
-from .graph import Graph, Layer, Value, build_graph
+from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
 from .net import Net, load_net
 from .prototxt import Document, Node, parse, parse_file, quote
 
@@ -173,6 +173,7 @@ def fold(
     if strict and plan.diagnostics:
         raise plan.diagnostics[0].as_error()
     write_plan(plan, prototxt_out, caffemodel_out)
+    issue_warnings(plan.diagnostics)
     return FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
 
 
@@ -228,6 +229,16 @@ def plan_fold(net: Net) -> FoldPlan:
     Raises :class:`Caffe2TrtError` for weights that do not match the net (channel
     counts, blob counts, a producer missing from the caffemodel).
     """
+    state = net_state(net.doc)
+    training_only = [node for node in net.doc.all("layer") if not layer_selected(node, state)]
+    if training_only:
+        # Folding edits the prototxt as written: layers of other phases would be left half-edited.
+        raise GraphError(
+            f"fold rewrites a deploy net, but this prototxt has {len(training_only)} layer(s) outside the TEST "
+            "phase; run `caffe-bn-merge to-deploy` on it first",
+            file=net.prototxt_path,
+            layer=training_only[0].get_string("name", ""),
+        )
     graph = net.graph
     targets: list[_Target] = []
     by_output: dict[Value, _Target] = {}
@@ -447,6 +458,8 @@ def _weight_layout(
     count = weights.count
     param = layer.param_node
     what = f"{layer.type} weights of shape {shape}"
+    if channels == 0 or count == 0:
+        raise mismatch(f"{what} hold no values: a layer without channels cannot be folded")
     if layer.type == "Convolution":
         if not shape or shape[0] != channels:
             raise mismatch(f"{what} do not have the {channels} output channels of the BatchNorm after it")

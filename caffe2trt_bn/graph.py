@@ -8,8 +8,8 @@ its producer and its readers.
 
 The graph is built from the deploy prototxt (the prototxt decides structure and
 parameters; the caffemodel only supplies blobs, matched by layer name).  Layers are
-selected for the TEST phase with Caffe's ``include``/``exclude`` rules on ``phase``;
-``stage`` and ``level`` rules are ignored (deploy nets do not use them).
+selected with Caffe's own ``include``/``exclude`` rules (phase, level, stages) in the
+state ``caffe.Net(prototxt, caffe.TEST)`` loads a net in (:func:`net_state`).
 """
 
 from __future__ import annotations
@@ -98,18 +98,49 @@ class Graph:
         return Value(value.blob, value.version + 1) not in self.producer
 
 
-def phase_selected(node: Node, phase: str = "TEST") -> bool:
-    """Caffe's ``StateMeetsRule`` on phase only: include any-of, exclude none-of."""
-    includes = node.all("include")
-    excludes = node.all("exclude")
+@dataclass(frozen=True)
+class NetState:
+    """The state Caffe selects layers with: ``phase``, ``level`` and ``stages``.
 
-    def meets(rule: Node) -> bool:
-        p = rule.get("phase")
-        return p is None or p.enum() == phase
+    ``caffe.Net(prototxt, phase)`` sets the phase, sets the level to 0 and keeps the
+    stages of the prototxt's own ``state`` (see :func:`net_state`).
+    """
 
-    if includes and not any(meets(r) for r in includes):
+    phase: str = "TEST"
+    level: int = 0
+    stages: frozenset[str] = frozenset()
+
+
+def net_state(doc: Document, phase: str = "TEST") -> NetState:
+    """The state a net is loaded in for ``phase``, as ``caffe.Net(prototxt, phase)`` does."""
+    state = doc.get("state")
+    stages = frozenset(state.get_strings("stage")) if state is not None else frozenset()
+    return NetState(phase=phase, level=0, stages=stages)
+
+
+def rule_met(rule: Node, state: NetState) -> bool:
+    """Caffe's ``StateMeetsRule``: every condition the rule states holds in ``state``."""
+    phase = rule.get("phase")
+    if phase is not None and phase.enum() != state.phase:
         return False
-    return not any(meets(r) for r in excludes)
+    min_level = rule.get("min_level")
+    if min_level is not None and state.level < min_level.integer():
+        return False
+    max_level = rule.get("max_level")
+    if max_level is not None and state.level > max_level.integer():
+        return False
+    if any(stage not in state.stages for stage in rule.get_strings("stage")):
+        return False
+    return not any(stage in state.stages for stage in rule.get_strings("not_stage"))
+
+
+def layer_selected(node: Node, state: NetState) -> bool:
+    """Caffe's ``FilterNet`` for one layer: with ``include`` rules, one must be met;
+    otherwise no ``exclude`` rule may be met."""
+    includes = node.all("include")
+    if includes:
+        return any(rule_met(rule, state) for rule in includes)
+    return not any(rule_met(rule, state) for rule in node.all("exclude"))
 
 
 def build_graph(doc: Document, phase: str = "TEST") -> Graph:
@@ -127,6 +158,7 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     if not layer_nodes and not v1_nodes:
         what = "the file is empty" if not doc.children else "defines no layers"
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
+    state = net_state(doc, phase)
     current: dict[str, Value] = {}
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}
@@ -138,7 +170,7 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     layers: list[Layer] = []
     seen: dict[str, Node] = {}
     for node in v1_nodes if v1 else layer_nodes:
-        if not phase_selected(node, phase):
+        if not layer_selected(node, state):
             continue
         name = node.get_string("name", "")
         ltype = _layer_type(node, v1)

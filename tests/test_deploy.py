@@ -539,22 +539,26 @@ def test_phase_rules() -> None:
     check_deploy_invariants(result.text)
 
 
-def test_stage_rules_are_ignored_with_a_warning(tmp_path) -> None:
+def test_stage_rules_are_evaluated_as_caffe_does_with_a_warning(tmp_path) -> None:
     text = (
-        'input: "x"\ninput_shape { dim: 1 dim: 4 }\n'
+        'input: "x"\ninput_shape { dim: 1 dim: 4 }\nstate { stage: "deploy" }\n'
         'layer { name: "a" type: "ReLU" bottom: "x" top: "a" include { stage: "deploy" } }\n'
-        'layer { name: "b" type: "ReLU" bottom: "x" top: "b" include { phase: TRAIN stage: "x" } }\n'
+        'layer { name: "b" type: "ReLU" bottom: "x" top: "b" include { phase: TEST stage: "other" } }\n'
+        'layer { name: "c" type: "ReLU" bottom: "x" top: "c" exclude { min_level: 1 } }\n'
+        'layer { name: "d" type: "ReLU" bottom: "x" top: "d" exclude { not_stage: "other" } }\n'
     )
     result = deploy_document(parse(text, "n.prototxt"))
-    assert names(result.text) == ["a"]
-    assert [(d.code, d.layer) for d in result.diagnostics] == [("stage_rule_ignored", "a"), ("stage_rule_ignored", "b")]
-    assert "only the phase" in result.diagnostics[0].message
+    # The net's own stage "deploy" is set and level is 0: a and c stay, b and d go.
+    assert names(result.text) == ["a", "c"]
+    assert [(d.code, d.layer) for d in result.diagnostics] == [("stage_rule", n) for n in "abcd"]
+    assert "the layer is kept" in result.diagnostics[0].message
+    assert "the layer is removed" in result.diagnostics[1].message
     src = tmp_path / "n.prototxt"
     src.write_text(text)
     r = run_cli("to-deploy", src)
     assert r.returncode == 0 and r.stdout == result.text and "warning:" in r.stderr and "'a'" in r.stderr
     r = run_cli("to-deploy", src, "--strict", "-o", tmp_path / "out.prototxt")
-    assert r.returncode == 1 and "stage_rule_ignored" in r.stderr
+    assert r.returncode == 1 and "stage_rule" in r.stderr
     assert not (tmp_path / "out.prototxt").exists()
 
 

@@ -131,3 +131,36 @@ def test_bn_to_scale_matches_batchnorm_definition() -> None:
         bn_to_scale(mean, -np.ones(c), 1e-5)
     with pytest.raises(caffe2trt_bn.Caffe2TrtError, match="gamma has 3 values"):
         bn_to_scale(mean, var, 1e-5, gamma[:3])
+
+
+def _graph_groups(text: str) -> list[list[str]]:
+    from caffe2trt_bn.fuse import match_groups
+    from caffe2trt_bn.graph import build_graph
+    from caffe2trt_bn.prototxt import parse
+
+    return [[layer.name for layer in g.layers] for g in match_groups(build_graph(parse(text)))]
+
+
+HEAD = 'input: "data"\ninput_shape { dim: 1 dim: 4 dim: 3 dim: 3 }\n'
+CONV = 'layer { name: "conv" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 4 kernel_size: 1 } }\n'
+
+
+def test_stage_rules_select_layers_as_caffe_does() -> None:
+    """A ReLU that Caffe runs between BatchNorm and Scale (its exclude rule names a stage the
+    net does not have) keeps them apart; a producer only another stage includes is skipped.
+    (Checked against pycaffe: `caffe.Net(prototxt, caffe.TEST)` makes the same choices.)"""
+    relu = 'layer { name: "relu" type: "ReLU" bottom: "c" top: "c" exclude { stage: "deploy" } }\n'
+    bn = 'layer { name: "bn" type: "BatchNorm" bottom: "c" top: "c" }\n'
+    sc = 'layer { name: "sc" type: "Scale" bottom: "c" top: "c" scale_param { bias_term: true } }\n'
+    assert _graph_groups(HEAD + CONV + bn + relu + sc) == [["bn"]]
+    # With the net's own state naming that stage, the ReLU is excluded and the pair fuses.
+    assert _graph_groups(HEAD + 'state { stage: "deploy" }\n' + CONV + bn + relu + sc) == [["bn", "sc"]]
+    level = relu.replace('exclude { stage: "deploy" }', "exclude { min_level: 1 }")
+    assert _graph_groups(HEAD + CONV + bn + level + sc) == [["bn"]]
+
+
+def test_scale_over_more_than_the_channel_axis_stays_separate() -> None:
+    bn = 'layer { name: "bn" type: "BatchNorm" bottom: "c" top: "c" }\n'
+    for num_axes in ("2", "-1"):
+        sc = f'layer {{ name: "sc" type: "Scale" bottom: "c" top: "c" scale_param {{ num_axes: {num_axes} }} }}\n'
+        assert _graph_groups(HEAD + CONV + bn + sc) == [["bn"]]

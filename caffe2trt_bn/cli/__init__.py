@@ -12,14 +12,16 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import warnings
 import sys
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import Caffe2TrtError, Diagnostic
+from ..errors import Caffe2TrtError, Caffe2TrtWarning, Diagnostic
 
 PROG = "caffe-bn-merge"
 
@@ -31,8 +33,9 @@ def add_output_options(
     p: argparse.ArgumentParser, verbose: str = "print more detail (why layers were not fused, eps)"
 ) -> None:
     """The options every command that reports on a model shares (``verbose``: what -v adds)."""
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
-    p.add_argument("-v", "--verbose", action="store_true", help=verbose)
+    loudness = p.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
+    loudness.add_argument("-v", "--verbose", action="store_true", help=verbose)
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
 
@@ -51,11 +54,23 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``caffe-bn-merge`` and ``python -m caffe2trt_bn``."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        from .. import __version__
+
+        print(f"{PROG} {__version__}")
+        return 0
     module = COMMANDS.get(args[0]) if args else None
+    if module is None and args and not os.path.exists(args[0]):
+        close = difflib.get_close_matches(args[0], COMMANDS, n=1, cutoff=0.75)
+        if close:
+            print(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", file=sys.stderr)
+            return 2
     try:
         # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
         # name; numpy's own floating-point warnings would only add unnamed stderr lines.
-        with np.errstate(all="ignore"):
+        # Model warnings are printed by each command; their Python form is for API users.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", Caffe2TrtWarning)
             if module is not None:
                 return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
             from .merge import run

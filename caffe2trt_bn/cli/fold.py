@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"largest accepted difference relative to each output's magnitude with --verify (default {VERIFY_RTOL:g})",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the random input used by --verify (default 0)")
-    add_output_options(p)
+    add_output_options(p, verbose="also print why layers were not fused and, with --verify, every compared blob")
     return p
 
 
@@ -71,11 +71,13 @@ def run(argv: Sequence[str]) -> int:
         raise Caffe2TrtError(f"--verify: {OPENCV_HINT}")
     result = fold(args.prototxt, args.caffemodel, args.output_dir, strict=args.strict)
     print_warnings(result.diagnostics)
-    checks = (
-        verify_fold(args.prototxt, args.caffemodel, result.prototxt, result.caffemodel, seed=args.seed)
-        if args.verify
-        else None
-    )
+    checks = None
+    if args.verify:
+        try:
+            checks = verify_fold(args.prototxt, args.caffemodel, result.prototxt, result.caffemodel, seed=args.seed)
+        except Caffe2TrtError as exc:
+            exc.message += f" (verification only: the folded files were written: {result.prototxt}, {result.caffemodel})"
+            raise
     # The exit status follows the net outputs; intermediate blobs above the tolerance are
     # reported (they expose a difference that a saturated output such as a Softmax hides).
     failed = [c for c in checks or [] if c.output and not c.relative <= args.rtol]
