@@ -98,6 +98,12 @@ class Graph:
         return Value(value.blob, value.version + 1) not in self.producer
 
 
+#: Layer types whose caffemodel weights this project reads or rewrites, matched by layer
+#: name: their names must be unique.  Caffe itself accepts other duplicate names (weightless
+#: layers such as a reused "relu"), and so does this project.
+NAMED_WEIGHTS = frozenset({"BatchNorm", "BN", "Scale", "Bias", "Convolution", "Deconvolution", "InnerProduct"})
+
+
 @dataclass(frozen=True)
 class NetState:
     """The state Caffe selects layers with: ``phase``, ``level`` and ``stages``.
@@ -146,8 +152,8 @@ def layer_selected(node: Node, state: NetState) -> bool:
 def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     """Builds the :class:`Graph` of the ``phase`` net described by ``doc``.
 
-    Raises :class:`GraphError` for duplicate layer names and for bottoms that no
-    earlier layer or net input produces.
+    Raises :class:`GraphError` for duplicate names of layers whose weights are read
+    (:data:`NAMED_WEIGHTS`) and for bottoms that no earlier layer or net input produces.
     """
     path = doc.path
     layer_nodes = doc.all("layer")
@@ -168,19 +174,20 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
         current[blob] = value
         producer[value] = None
     layers: list[Layer] = []
-    seen: dict[str, Node] = {}
+    seen: dict[str, tuple[Node, str]] = {}
     for node in v1_nodes if v1 else layer_nodes:
         if not layer_selected(node, state):
             continue
         name = node.get_string("name", "")
         ltype = _layer_type(node, v1)
-        if name in seen:
+        if name in seen and (ltype in NAMED_WEIGHTS or seen[name][1] in NAMED_WEIGHTS):
             raise GraphError(
-                f"duplicate layer name (also at line {seen[name].line}); weights are matched by name, so names must be unique",
+                f"duplicate layer name (also at line {seen[name][0].line}); weights are matched by name, "
+                "so a layer whose weights are read must have a name of its own",
                 file=path,
                 layer=name,
             )
-        seen[name] = node
+        seen[name] = (node, ltype)
         layer = Layer(
             index=len(layers),
             name=name,

@@ -164,3 +164,15 @@ def test_scale_over_more_than_the_channel_axis_stays_separate() -> None:
     for num_axes in ("2", "-1"):
         sc = f'layer {{ name: "sc" type: "Scale" bottom: "c" top: "c" scale_param {{ num_axes: {num_axes} }} }}\n'
         assert _graph_groups(HEAD + CONV + bn + sc) == [["bn"]]
+
+
+def test_duplicate_names_of_weightless_layers_are_accepted() -> None:
+    """Caffe loads nets whose weightless layers share a name; names of layers whose weights
+    are matched by name must stay unique."""
+    from caffe2trt_bn.errors import GraphError
+
+    bn = 'layer { name: "bn" type: "BatchNorm" bottom: "c" top: "c" }\n'
+    relu = 'layer { name: "relu" type: "ReLU" bottom: "c" top: "c" }\n'
+    assert _graph_groups(HEAD + CONV + relu + bn + relu) == [["bn"]]
+    with pytest.raises(GraphError, match="duplicate layer name"):
+        _graph_groups(HEAD + CONV + bn + bn)
