@@ -373,3 +373,51 @@ def test_raw_data_inside_a_layer_roundtrip():
     back = caffe_pb2.NetParameter.FromString(net.SerializeToString())
     assert back == net
     assert _unknown_paths(back) == []
+
+
+# --- the wire scanner against protobuf's own decoding -----------------------------------
+
+ALL_CAFFEMODELS = sorted(FIXTURES.rglob("*.caffemodel"))
+
+
+def _pb_values(blob) -> tuple[tuple[int, ...], np.ndarray]:
+    """Shape and values of a BlobProto as protobuf decodes it (every storage form)."""
+    if blob.HasField("shape"):
+        shape = tuple(blob.shape.dim)
+    elif any(blob.HasField(f) for f in ("num", "channels", "height", "width")):
+        shape = (blob.num, blob.channels, blob.height, blob.width)
+    else:
+        shape = None
+    if blob.HasField("raw_data"):
+        dtype = {caffe_pb2.DOUBLE: "<f8", caffe_pb2.FLOAT: "<f4", caffe_pb2.FLOAT16: "<f2"}[blob.raw_data_type]
+        values = np.frombuffer(blob.raw_data, dtype=dtype)
+    elif len(blob.double_data):
+        values = np.array(blob.double_data, dtype=np.float64)
+    else:
+        values = np.array(blob.data, dtype=np.float32)
+    return (shape if shape is not None else (values.size,)), values
+
+
+@pytest.mark.parametrize("path", ALL_CAFFEMODELS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_wire_scanner_agrees_with_protobuf(path) -> None:
+    from caffe2trt_bn.caffemodel import read_caffemodel
+
+    ours = read_caffemodel(path)
+    net = caffe_pb2.NetParameter.FromString(path.read_bytes())
+    if len(net.layers):  # V1: names and blobs only (types are an enum there)
+        theirs = [(l.name, list(l.bottom), list(l.top), list(l.blobs)) for l in net.layers]
+        assert [(l.name, l.bottoms, l.tops) for l in ours.layers] == [t[:3] for t in theirs]
+        blobs = [t[3] for t in theirs]
+    else:
+        assert [(l.name, l.type, l.bottoms, l.tops) for l in ours.layers] == [
+            (l.name, l.type, list(l.bottom), list(l.top)) for l in net.layer
+        ]
+        blobs = [list(l.blobs) for l in net.layer]
+    assert ours.name == net.name
+    for layer, pb_blobs in zip(ours.layers, blobs):
+        assert len(layer.blobs) == len(pb_blobs), layer.name
+        for blob, pb in zip(layer.blobs, pb_blobs):
+            shape, values = _pb_values(pb)
+            assert blob.shape == shape, layer.name
+            assert blob.data.dtype == values.dtype, layer.name
+            assert np.array_equal(blob.data, values, equal_nan=True), layer.name
