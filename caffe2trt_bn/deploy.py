@@ -77,12 +77,12 @@ Rules and choices
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
-from .errors import Diagnostic, GraphError, PrototxtSyntaxError, issue_warnings
-from .graph import NetState, Value, layer_selected, net_state
+from .errors import Diagnostic, GraphError, issue_warnings
+from .graph import NetState, Value, layer_selected, layer_type, net_state
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -250,7 +250,7 @@ class _Layer:
 
     @property
     def is_loss(self) -> bool:
-        return self.type.endswith("Loss") or any(w != 0 for w in _floats(self.node, "loss_weight"))
+        return self.type.endswith("Loss") or any(w != 0 for w in self.node.get_floats("loss_weight"))
 
 
 @dataclass(frozen=True)
@@ -432,15 +432,10 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
 
 
 def _read_layer(node: Node, state: NetState) -> _Layer:
-    type_node = node.get("type")
-    try:
-        ltype = type_node.string() if type_node is not None else ""
-    except PrototxtSyntaxError:
-        ltype = type_node.enum()  # type: ignore[union-attr]
     return _Layer(
         node=node,
         name=node.get_string("name", ""),
-        type=ltype,
+        type=layer_type(node),
         bottoms=node.get_strings("bottom"),
         tops=node.get_strings("top"),
         selected=layer_selected(node, state),
@@ -495,7 +490,7 @@ def _plan_softmax(walk: _Walk, plan: DeployPlan) -> None:
 
 def _loss_weight(layer: _Layer) -> float:
     """Weight of the loss (first) top: 1 unless ``loss_weight`` says otherwise."""
-    weights = _floats(layer.node, "loss_weight")
+    weights = layer.node.get_floats("loss_weight")
     return weights[0] if weights else 1.0
 
 
@@ -664,35 +659,13 @@ def _dummy_shape(param: Node | None, index: int, tops: int) -> tuple[int, ...] |
         shape = shapes[0] if len(shapes) == 1 else shapes[index] if index < len(shapes) else None
         if shape is None:
             return None
-        return _ints(shape, "dim") or None
-    legacy = [_ints(param, f) for f in ("num", "channels", "height", "width")]
+        return shape.get_ints("dim") or None
+    legacy = [param.get_ints(f) for f in ("num", "channels", "height", "width")]
     if all(len(dims) == 1 for dims in legacy):
         return tuple(dims[0] for dims in legacy)
     if all(len(dims) == tops for dims in legacy):
         return tuple(dims[index] for dims in legacy)
     return None
-
-
-def _ints(node: Node, name: str) -> tuple[int, ...]:
-    """Every integer of repeated field ``name`` (``dim: 1 dim: 3`` or ``dim: [1, 3]``)."""
-    return tuple(int(v) for v in _scalars(node, name, Node.integer, "an integer"))
-
-
-def _floats(node: Node, name: str) -> tuple[float, ...]:
-    """Every number of repeated field ``name`` (``loss_weight: 1 loss_weight: 0`` or a list)."""
-    return tuple(float(v) for v in _scalars(node, name, Node.number, "a number"))
-
-
-def _scalars(node: Node, name: str, read: Callable[[Node], float], what: str) -> list[float]:
-    values: list[float] = []
-    for field_node in node.all(name):
-        for raw in field_node.values():
-            try:
-                values.append(read(Node(name, raw)))
-            except PrototxtSyntaxError:
-                # The throwaway node knows no file or line: report on the field as written.
-                field_node._error(f"expected {what}, found {raw}")
-    return values
 
 
 # --------------------------------------------------------------------------- editing

@@ -54,7 +54,7 @@ from .export.caffe import BlobValues, LayerEdit, RewriteBlobs, scale_layer_paylo
 from .fuse import Group, compute_groups
 from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
 from .net import Net, load_net
-from .prototxt import Document, Node, parse, parse_file, quote
+from .prototxt import Document, parse, parse_file, quote
 
 #: Layer types whose weights can absorb a per-channel affine of their output.
 FOLDABLE_TYPES = ("Convolution", "Deconvolution", "InnerProduct")
@@ -707,7 +707,7 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
     """Shapes of the net inputs: ``Input`` layers' ``input_param``, or the net-level
     ``input`` with ``input_shape`` / ``input_dim``."""
     shapes: dict[str, tuple[int, ...]] = {}
-    given = [_dims(node) for node in doc.all("input_shape")]
+    given = [node.get_ints("dim") for node in doc.all("input_shape")]
     dims = [int(v) for node in doc.all("input_dim") for v in node.values()]
     for i, name in enumerate(graph.net_inputs):
         if i < len(given):
@@ -720,16 +720,12 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
         if layer.type != "Input":
             continue
         param = layer.param_node
-        stated = [_dims(node) for node in (param.all("shape") if param is not None else [])]
+        stated = [node.get_ints("dim") for node in (param.all("shape") if param is not None else [])]
         if not stated:
             raise Caffe2TrtError("Input layer gives no shape", file=graph.path, layer=layer.name)
         for i, top in enumerate(layer.tops):
             shapes[top] = stated[i] if len(stated) > 1 else stated[0]
     return shapes
-
-
-def _dims(shape: Node) -> tuple[int, ...]:
-    return tuple(int(v) for node in shape.all("dim") for v in node.values())
 
 
 def net_outputs(graph: Graph) -> list[str]:

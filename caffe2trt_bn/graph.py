@@ -179,7 +179,7 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
         if not layer_selected(node, state):
             continue
         name = node.get_string("name", "")
-        ltype = _layer_type(node, v1)
+        ltype = layer_type(node, v1)
         if name in seen and (ltype in NAMED_WEIGHTS or seen[name][1] in NAMED_WEIGHTS):
             raise GraphError(
                 f"duplicate layer name (also at line {seen[name][0].line}); weights are matched by name, "
@@ -215,7 +215,8 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     return Graph(path=path, name=name, layers=layers, net_inputs=net_inputs, producer=producer, readers=readers, v1=v1)
 
 
-def _layer_type(node: Node, v1: bool) -> str:
+def layer_type(node: Node, v1: bool = False) -> str:
+    """A layer's type: a quoted string in ``layer``, a bare enum in V1 ``layers``."""
     t = node.get("type")
     if t is None:
         return ""

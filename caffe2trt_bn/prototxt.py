@@ -215,6 +215,25 @@ class _Container:
                 out.append(node.string())
         return out
 
+    def get_ints(self, name: str) -> tuple[int, ...]:
+        """Every integer of repeated field ``name`` (``dim: 1 dim: 3`` or ``dim: [1, 3]``)."""
+        return tuple(int(v) for v in self._scalars(name, Node.integer, "an integer"))
+
+    def get_floats(self, name: str) -> tuple[float, ...]:
+        """Every number of repeated field ``name`` (``loss_weight: 1 loss_weight: 0`` or a list)."""
+        return tuple(float(v) for v in self._scalars(name, Node.number, "a number"))
+
+    def _scalars(self, name: str, read: Callable[[Node], float], what: str) -> list[float]:
+        values: list[float] = []
+        for field_node in self.all(name):
+            for raw in field_node.values():
+                try:
+                    values.append(read(Node(name, raw)))
+                except PrototxtSyntaxError:
+                    # The throwaway node knows no file or line: report on the field as written.
+                    field_node._error(f"expected {what}, found {raw}")
+        return values
+
     # -- rendering ------------------------------------------------------------------
 
     def _render_body(self, out: list[str]) -> None:

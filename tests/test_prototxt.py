@@ -739,3 +739,13 @@ def test_parses_5000_layers() -> None:
     document = parse(text)
     assert len(document.all("layer")) == 5000
     assert document.render() == text
+
+
+def test_get_ints_and_floats_read_repeated_and_list_forms() -> None:
+    doc = parse('shape { dim: 1 dim: [3, 0x10] }\nw: 0.5 w: [1e-3, 2]\nbad { dim: x }\n', "n.prototxt")
+    assert doc.get("shape").get_ints("dim") == (1, 3, 16)
+    assert doc.get_floats("w") == (0.5, 1e-3, 2.0)
+    assert doc.get("shape").get_ints("missing") == ()
+    with pytest.raises(PrototxtSyntaxError) as err:
+        doc.get("bad").get_ints("dim")
+    assert err.value.line == 3 and "expected an integer, found x" in str(err.value) and "n.prototxt" in str(err.value)
