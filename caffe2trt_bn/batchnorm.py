@@ -528,7 +528,7 @@ def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Aff
 
 def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: str) -> np.ndarray:
     """Blob values as float64 per channel; a ``num_axes: 0`` scalar is broadcast."""
-    values = blob.data.astype(np.float64)
+    values = _values(blob, layer, what)
     if scalar and values.size == 1:
         values = np.full(channels, values[0])
     elif values.size != channels:
@@ -536,5 +536,4 @@ def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: s
             f"channel mismatch: {what} has {values.size} values (shape {blob.shape}) but the BatchNorm before it has {channels} channels",
             layer=layer,
         )
-    _check_finite(values, what, layer)
     return values
