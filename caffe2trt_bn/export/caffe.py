@@ -38,7 +38,12 @@ from ..caffemodel import (
     B_DOUBLE_DATA,
     B_RAW_DATA,
     B_RAW_DATA_TYPE,
+    B_SHAPE,
     L_BLOBS,
+    L_BOTTOM,
+    L_NAME,
+    L_TOP,
+    L_TYPE,
     NET_LAYER,
     Blob,
     CaffeModel,
@@ -46,11 +51,11 @@ from ..caffemodel import (
 )
 from ..errors import ModelFormatError, ModelValueError
 
-# LayerParameter fields written for new layers.
-L_NAME, L_TYPE, L_BOTTOM, L_TOP, L_SCALE_PARAM = 1, 2, 3, 4, 142
+#: LayerParameter.scale_param, written for new Scale layers.
+L_SCALE_PARAM = 142
 #: ``bias_term`` in ConvolutionParameter, InnerProductParameter (2) and ScaleParameter (4).
 CONV_BIAS_TERM, SCALE_BIAS_TERM = 2, 4
-B_SHAPE, B_DIFF, B_DOUBLE_DIFF = 7, 6, 9
+B_DIFF, B_DOUBLE_DIFF = 6, 9
 #: BlobProto fields holding values (or their gradients): replaced when a blob is rewritten.
 VALUE_FIELDS = frozenset({B_DATA, B_DIFF, B_DOUBLE_DATA, B_DOUBLE_DIFF, B_RAW_DATA_TYPE, B_RAW_DATA})
 
