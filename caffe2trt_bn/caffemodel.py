@@ -1,10 +1,16 @@
 """Binary ``.caffemodel`` reading: the layer list with zero-copy views of every blob.
 
-A caffemodel is a serialised ``NetParameter``.  Only the small fields of each layer are
-decoded (name, type, bottoms, tops); each blob becomes a :class:`Blob` whose ``data`` is
-a numpy view straight into the memory-mapped file, so reading a 600 MB model touches
-only the pages of the layers a caller asks for.  Byte spans of every layer are kept so
-writers can copy untouched layers verbatim.
+A caffemodel is a serialised ``NetParameter``.  Reading one walks its top-level fields
+only (each checked, so a truncated file or a forged length fails at once), keeps the
+byte spans of every layer so writers can copy untouched layers verbatim, and decodes
+each layer's name from the first bytes of its payload, where Caffe writes it.  The
+rest is decoded on first use: a layer's small fields (type, bottoms, tops, where its
+blobs are) when one of them is asked for, and its blobs when :attr:`ModelLayer.blobs`
+is, each as a :class:`Blob` whose ``data`` is a numpy view straight into the
+memory-mapped file.  So reading a 600 MB model costs a few microseconds per layer and
+touches only the pages of the layers a caller uses; a damaged layer is reported (file
+and layer named) when it is used, or by :meth:`CaffeModel.check` for callers that copy
+every layer.
 
 Blob payloads understood (``BlobProto`` field numbers): ``data`` 5 (packed or unpacked
 float32), ``double_data`` 8 (packed or unpacked float64), and the NVIDIA Caffe / OpenCV
@@ -14,11 +20,13 @@ from ``shape`` 7 or the legacy ``num``/``channels``/``height``/``width`` 1-4.
 
 from __future__ import annotations
 
+import functools
 import math
 import mmap
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,15 +45,17 @@ B_RAW_DATA_TYPE, B_RAW_DATA = 10, 12
 # raw_data_type enum (NVIDIA Caffe / OpenCV): value -> numpy dtype
 RAW_TYPES: dict[int, np.dtype] = {0: np.dtype("<f8"), 1: np.dtype("<f4"), 2: np.dtype("<f2")}
 RAW_TYPE_NAMES = {0: "DOUBLE", 1: "FLOAT", 2: "FLOAT16", 3: "INT", 4: "UINT"}
+F32 = np.dtype("<f4")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Blob:
     """One ``BlobProto``: its shape and a flat view of its values in the file.
 
     ``data`` is read-only and shares memory with the model file; its dtype is the
     stored one (float32, float64 or float16).  ``span`` is the byte range of the
-    serialised BlobProto payload.
+    serialised BlobProto payload.  Slotted and not frozen: a model holds hundreds of
+    blobs, and a frozen dataclass pays an ``object.__setattr__`` call per field.
     """
 
     shape: tuple[int, ...]
@@ -62,45 +72,153 @@ class Blob:
         return self.data.reshape(self.shape)
 
 
-@dataclass(eq=False)
-class ModelLayer:
-    """A layer as stored in the caffemodel.
-
-    ``span`` is the byte range of the whole field (tag, length and payload) in the
-    file, ``payload`` the LayerParameter bytes alone; ``v1`` marks a legacy
-    ``layers`` entry, whose ``type`` is then the V1 enum name or number.
-    ``blob_spans`` are the byte ranges of the BlobProto payloads; :attr:`blobs`
-    parses them on first use only, so reading a model costs time per layer, not per
-    blob (a tool that needs the BatchNorm blobs never decodes the convolutions').
-    """
+class _LayerFields(NamedTuple):
+    """The small fields of one stored layer, as decoded from its payload."""
 
     name: str
     type: str
     bottoms: list[str]
     tops: list[str]
     blob_spans: list[tuple[int, int]]
-    span: tuple[int, int]
-    payload: tuple[int, int]
-    v1: bool = False
-    buffer: mmap.mmap | bytes = field(default=b"", repr=False)
-    path: str = field(default="<memory>", repr=False)
-    _blobs: list[Blob] | None = field(default=None, init=False, repr=False)
+
+
+class ModelLayer:
+    """A layer as stored in the caffemodel.
+
+    ``span`` is the byte range of the whole field (tag, length and payload) in the
+    file, ``payload`` the LayerParameter bytes alone; ``v1`` marks a legacy
+    ``layers`` entry, whose ``type`` is then the V1 enum name or number; ``index`` is
+    the layer's position in the file's layer list (it names a layer without a name in
+    errors, as ``#index@payload offset``).
+
+    ``type``, ``bottoms``, ``tops`` and ``blob_spans`` given as None are decoded from
+    the payload on first use (all at once, then cached): reading a model decodes only
+    each layer's name, so a layer a caller never looks at costs next to nothing.  A
+    malformed payload then raises :class:`ModelFormatError` naming the file and the
+    layer at that first use (:meth:`CaffeModel.check` forces it for every layer).
+    :attr:`blobs` likewise parses the blobs on first use only (a tool that needs the
+    BatchNorm blobs never decodes the convolutions').
+    """
+
+    __slots__ = (
+        "_blob_spans",
+        "_blobs",
+        "_bottoms",
+        "_tops",
+        "_type",
+        "buffer",
+        "index",
+        "name",
+        "path",
+        "payload",
+        "span",
+        "v1",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: str | None,
+        bottoms: list[str] | None,
+        tops: list[str] | None,
+        blob_spans: list[tuple[int, int]] | None,
+        span: tuple[int, int],
+        payload: tuple[int, int],
+        v1: bool = False,
+        buffer: mmap.mmap | bytes = b"",
+        path: str = "<memory>",
+        index: int = -1,
+    ) -> None:
+        self.name = name
+        self.span = span
+        self.payload = payload
+        self.v1 = v1
+        self.buffer = buffer
+        self.path = path
+        self.index = index
+        self._type = type
+        self._bottoms = bottoms
+        self._tops = tops
+        self._blob_spans = blob_spans
+        self._blobs: list[Blob] | None = None
+
+    def __repr__(self) -> str:
+        # The decoded state as it is: showing a layer never decodes (or fails on) it.
+        lazy = "" if self._type is None else f", type={self._type!r}"
+        return f"ModelLayer(name={self.name!r}{lazy}, span={self.span!r}, payload={self.payload!r}, v1={self.v1!r})"
+
+    @property
+    def type(self) -> str:
+        """The layer type (for a V1 layer the enum name, see :func:`v1_type_name`)."""
+        return self._type if self._type is not None else self._decode().type
+
+    @property
+    def bottoms(self) -> list[str]:
+        """The names of the blobs the layer reads, in order."""
+        return self._bottoms if self._bottoms is not None else self._decode().bottoms
+
+    @property
+    def tops(self) -> list[str]:
+        """The names of the blobs the layer writes, in order."""
+        return self._tops if self._tops is not None else self._decode().tops
+
+    @property
+    def blob_spans(self) -> list[tuple[int, int]]:
+        """The byte ranges of the layer's BlobProto payloads in :attr:`buffer`."""
+        return self._blob_spans if self._blob_spans is not None else self._decode().blob_spans
+
+    @property
+    def decoded(self) -> bool:
+        """Whether ``type``, ``bottoms``, ``tops`` and ``blob_spans`` are all known."""
+        return not (self._type is None or self._bottoms is None or self._tops is None or self._blob_spans is None)
+
+    def _decode(self) -> _LayerFields:
+        """Decodes the payload once, filling the attributes still unknown.
+
+        The name was decoded at read time from the payload's first field; a later
+        ``name`` field (protobuf keeps the last one; Caffe never writes two) would make
+        the layer known under a name other than Caffe's, so it is refused here.
+        """
+        start, end = self.payload
+        try:
+            fields = _decode_layer(self.buffer, start, end, v1=self.v1)
+            if fields.name != self.name:
+                raise ModelFormatError(f"the layer holds two names ({self.name!r} first, {fields.name!r} last)")
+        except Caffe2TrtError as exc:
+            raise exc.with_context(file=self.path, layer=self._label()) from None
+        if self._type is None:
+            self._type = fields.type
+        if self._bottoms is None:
+            self._bottoms = fields.bottoms
+        if self._tops is None:
+            self._tops = fields.tops
+        if self._blob_spans is None:
+            self._blob_spans = fields.blob_spans
+        return fields
+
+    def _label(self) -> str:
+        """How errors name the layer: its name, else ``#index@offset`` of its payload."""
+        return self.name or f"#{self.index}@{self.payload[0]}"
 
     @property
     def blobs(self) -> list[Blob]:
         """The layer's blobs (views into :attr:`buffer`); a malformed blob raises
         :class:`ModelFormatError` naming the file and the layer."""
-        if self._blobs is None:
-            blobs: list[Blob] = []
+        blobs = self._blobs
+        if blobs is None:
+            buf = self.buffer
+            blobs = []
             for i, (a, b) in enumerate(self.blob_spans):
-                try:
-                    blobs.append(parse_blob(self.buffer, a, b))
-                except Caffe2TrtError as exc:
-                    exc.message = f"blob {i}: {exc.message}"
-                    layer = self.name or f"#{len(self.blob_spans)}@{self.payload[0]}"
-                    raise exc.with_context(file=self.path, layer=layer) from None
+                blob = _parse_caffe_blob(buf, a, b)
+                if blob is None:
+                    try:
+                        blob = _parse_blob_fields(buf, a, b)
+                    except Caffe2TrtError as exc:
+                        exc.message = f"blob {i}: {exc.message}"
+                        raise exc.with_context(file=self.path, layer=self._label()) from None
+                blobs.append(blob)
             self._blobs = blobs
-        return self._blobs
+        return blobs
 
 
 @dataclass
@@ -124,6 +242,18 @@ class CaffeModel:
     def is_v1(self) -> bool:
         return any(layer.v1 for layer in self.layers)
 
+    def check(self) -> None:
+        """Decodes every layer not decoded yet, so a malformed layer raises now.
+
+        Reading decodes each layer's name only, and the rest when a caller first uses
+        it; a caller that writes every layer back (folding copies the untouched ones
+        verbatim) calls this first, to refuse a damaged file before producing anything.
+        Blob payloads are left to :attr:`ModelLayer.blobs`, as when reading.
+        """
+        for layer in self.layers:
+            if not layer.decoded:
+                layer._decode()
+
 
 def open_readonly_map(path: str | Path) -> mmap.mmap:
     """Memory-maps ``path`` read-only, turning OS errors into user errors."""
@@ -139,7 +269,10 @@ def open_readonly_map(path: str | Path) -> mmap.mmap:
 
 
 def read_caffemodel(path: str | Path) -> CaffeModel:
-    """Reads a binary caffemodel into a :class:`CaffeModel` without copying blob data."""
+    """Reads a binary caffemodel into a :class:`CaffeModel` without copying blob data.
+
+    Every top-level field is checked (a truncated file or a forged length fails here);
+    each layer's payload is decoded on first use (see :class:`ModelLayer`)."""
     p = str(path)
     buf = open_readonly_map(p)
     try:
@@ -163,18 +296,47 @@ def looks_like_text(buf: mmap.mmap | bytes) -> bool:
 
 
 def parse_caffemodel(buf: mmap.mmap | bytes, path: str = "<memory>") -> CaffeModel:
-    """Parses NetParameter bytes held in ``buf`` (see :func:`read_caffemodel`)."""
+    """Parses NetParameter bytes held in ``buf`` (see :func:`read_caffemodel`).
+
+    Every top-level field is walked and checked.  Each ``layer`` entry's name is
+    decoded straight from the start of its payload, where Caffe (protobuf C++ writes
+    fields in number order) puts ``name``, field 1; the rest of the layer is left for
+    first use.  An entry that does not start so, and every legacy V1 ``layers`` entry
+    (rare), is decoded in full here.
+    """
     name = ""
     layers: list[ModelLayer] = []
     pos = 0
     end = len(buf)
-    for number, wt, a, b in wire.iter_fields(buf, 0, end):
-        if number == NET_LAYER and wt == wire.LEN:
-            layers.append(_parse_layer(buf, a, b, (pos, b), path, v1=False))
-        elif number == NET_LAYERS_V1 and wt == wire.LEN:
-            layers.append(_parse_layer(buf, a, b, (pos, b), path, v1=True))
-        elif number == NET_NAME and wt == wire.LEN:
-            name = wire.decode_string(buf, a, b)
+    while pos < end:
+        # Layer entries (tag bytes A2 06: field 100, length-delimited) are almost every
+        # top-level field, so they are recognised inline; anything else, or a layer
+        # running past the end, goes through the general scanner, which reports it.
+        if buf[pos] == 0xA2 and pos + 2 < end and buf[pos + 1] == 0x06:
+            length = buf[pos + 2]
+            a = pos + 3
+            if length >= 0x80:
+                length, a = wire.read_varint(buf, pos + 2, end)
+            number, wt, b = NET_LAYER, wire.LEN, a + length
+            if b > end:
+                number, wt, a, b = next(wire.iter_fields(buf, pos, end))
+        else:
+            number, wt, a, b = next(wire.iter_fields(buf, pos, end))
+        if wt == wire.LEN:
+            if number == NET_LAYER:
+                # Tag 0x0A (field 1, length-delimited), then a one-byte length.
+                size = buf[a + 1] if b - a >= 2 and buf[a] == 0x0A else 0x80
+                if size < 0x80 and a + 2 + size <= b:
+                    layer_name = str(buf[a + 2 : a + 2 + size], "utf-8", "surrogateescape")
+                    layers.append(
+                        ModelLayer(layer_name, None, None, None, None, (pos, b), (a, b), False, buf, path, len(layers))
+                    )
+                else:
+                    layers.append(_parse_layer(buf, a, b, (pos, b), path, len(layers), v1=False))
+            elif number == NET_LAYERS_V1:
+                layers.append(_parse_layer(buf, a, b, (pos, b), path, len(layers), v1=True))
+            elif number == NET_NAME:
+                name = wire.decode_string(buf, a, b)
         pos = b
     if not layers:
         raise ModelFormatError("no layers found: not a Caffe caffemodel", file=path)
@@ -182,8 +344,115 @@ def parse_caffemodel(buf: mmap.mmap | bytes, path: str = "<memory>") -> CaffeMod
 
 
 def _parse_layer(
-    buf: mmap.mmap | bytes, start: int, end: int, span: tuple[int, int], path: str, *, v1: bool
+    buf: mmap.mmap | bytes,
+    start: int,
+    end: int,
+    span: tuple[int, int],
+    path: str,
+    index: int,
+    *,
+    v1: bool,
 ) -> ModelLayer:
+    """A layer decoded in full at read time; a malformed one is reported now."""
+    try:
+        fields = _decode_layer(buf, start, end, v1=v1)
+    except Caffe2TrtError as exc:
+        raise exc.with_context(file=path, layer=f"#{index}@{start}") from None
+    return ModelLayer(
+        fields.name, fields.type, fields.bottoms, fields.tops, fields.blob_spans, span, (start, end), v1, buf, path, index
+    )
+
+
+def _decode_layer(buf: mmap.mmap | bytes, start: int, end: int, *, v1: bool = False) -> _LayerFields:
+    """The small fields of a layer payload: the inline scanner for the usual
+    ``LayerParameter``, the general field loop for V1 layers and for whatever the
+    scanner declines (which is where a malformed payload is reported)."""
+    if not v1:
+        fields = _scan_layer(buf, start, end)
+        if fields is not None:
+            return fields
+    return _layer_fields(buf, start, end, v1=v1)
+
+
+def _scan_layer(buf: mmap.mmap | bytes, start: int, end: int) -> _LayerFields | None:
+    """:func:`_layer_fields` for a ``LayerParameter``, without a generator step and a
+    tuple per field: this runs for every layer a caller uses (and for every layer under
+    :meth:`CaffeModel.check`), so tags, lengths and varints are decoded inline.
+
+    Returns None for anything :func:`wire.iter_fields` would refuse (field number 0,
+    a varint or a field running past the end, a varint over 10 bytes, a group) and for
+    tags over two bytes; the general loop then decodes or reports it.
+    """
+    name = type_ = ""
+    bottoms: list[str] = []
+    tops: list[str] = []
+    blob_spans: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        key = buf[pos]
+        pos += 1
+        if key >= 0x80:  # a two-byte tag: fields 16 to 2047 (the *_param messages)
+            if pos >= end or buf[pos] >= 0x80:
+                return None
+            key = (key & 0x7F) | (buf[pos] << 7)
+            pos += 1
+        if key < 8:  # field number 0
+            return None
+        wt = key & 7
+        if wt == 2:  # length-delimited (wire.LEN; literals keep this loop tight)
+            length = buf[pos] if pos < end else 0x80
+            if length < 0x80:
+                pos += 1
+            else:
+                length = 0
+                shift = 0
+                while True:
+                    if pos >= end or shift > 28:  # over 5 bytes (non-canonical): the general loop
+                        return None
+                    byte = buf[pos]
+                    pos += 1
+                    length |= (byte & 0x7F) << shift
+                    if byte < 0x80:
+                        break
+                    shift += 7
+            b = pos + length
+            if b > end:
+                return None
+            number = key >> 3
+            if number == L_BLOBS:
+                blob_spans.append((pos, b))
+            elif number <= L_TOP:
+                text = str(buf[pos:b], "utf-8", "surrogateescape")
+                if number == L_NAME:
+                    name = text
+                elif number == L_TYPE:
+                    type_ = text
+                elif number == L_BOTTOM:
+                    bottoms.append(text)
+                else:
+                    tops.append(text)
+            pos = b
+        elif wt == 0:  # varint: skipped, at most 10 bytes
+            stop = min(pos + 10, end)
+            while pos < stop and buf[pos] >= 0x80:
+                pos += 1
+            if pos == stop:
+                return None
+            pos += 1
+        elif wt == 5 or wt == 1:  # 32-bit, 64-bit
+            pos += 4 if wt == 5 else 8
+            if pos > end:
+                return None
+        else:  # groups, wire types 6 and 7
+            return None
+    return _LayerFields(name, type_, bottoms, tops, blob_spans)
+
+
+def _layer_fields(buf: mmap.mmap | bytes, start: int, end: int, *, v1: bool = False) -> _LayerFields:
+    """Decodes the small fields of a ``LayerParameter`` (or ``V1LayerParameter``)
+    payload with :func:`wire.iter_fields`; every field is walked, so a malformed
+    payload raises :class:`ModelFormatError` (without file or layer: the caller knows
+    them)."""
     if v1:
         f_name, f_type, f_bottom, f_top, f_blobs = V1_NAME, V1_TYPE, V1_BOTTOM, V1_TOP, V1_BLOBS
     else:
@@ -207,18 +476,19 @@ def _parse_layer(
                 type_ = wire.decode_string(buf, a, b)
         elif v1 and number == f_type and wt == wire.VARINT:
             type_ = v1_type_name(a)
-    return ModelLayer(
-        name=name, type=type_, bottoms=bottoms, tops=tops, blob_spans=blob_spans, span=span,
-        payload=(start, end), v1=v1, buffer=buf, path=path,
-    )
+    return _LayerFields(name, type_, bottoms, tops, blob_spans)
 
 
 def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
     """Parses one BlobProto payload into a :class:`Blob` viewing ``buf``."""
     blob = _parse_caffe_blob(buf, start, end)
-    if blob is not None:
-        return blob
-    legacy = [None, None, None, None]  # num, channels, height, width
+    return blob if blob is not None else _parse_blob_fields(buf, start, end)
+
+
+def _parse_blob_fields(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
+    """The general BlobProto parser: any field order and every storage form; reports
+    what is wrong with a malformed blob."""
+    legacy: list[int | None] = [None, None, None, None]  # num, channels, height, width
     dims: list[int] | None = None
     segments: list[np.ndarray] = []
     raw_type: int | None = None
@@ -265,11 +535,11 @@ def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
         rtype = 1 if raw_type is None else raw_type
         if rtype not in RAW_TYPES:
             raise ModelFormatError(f"raw_data of type {RAW_TYPE_NAMES.get(rtype, rtype)} is not a floating-point type")
-        dtype = RAW_TYPES[rtype]
+        raw_dtype = RAW_TYPES[rtype]
         a, b = raw
-        if (b - a) % dtype.itemsize:
-            raise ModelFormatError(f"raw_data of {b - a} bytes is not a whole number of {dtype.itemsize}-byte values")
-        segments.append(np.frombuffer(buf, dtype=dtype, count=(b - a) // dtype.itemsize, offset=a))
+        if (b - a) % raw_dtype.itemsize:
+            raise ModelFormatError(f"raw_data of {b - a} bytes is not a whole number of {raw_dtype.itemsize}-byte values")
+        segments.append(np.frombuffer(buf, dtype=raw_dtype, count=(b - a) // raw_dtype.itemsize, offset=a))
     if len(sources) > 1:
         raise ModelFormatError(f"blob holds values in more than one field ({', '.join(sorted(sources))})")
     if not segments:
@@ -296,36 +566,68 @@ def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
 def _parse_caffe_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob | None:
     """The layout every Caffe release writes, decoded without the general field loop:
     packed float32 ``data`` then ``shape`` holding only packed ``dim``s.  None for any
-    other layout or any inconsistency; :func:`parse_blob` then decides (and reports)."""
-    if end - start < 4 or buf[start] != 0x2A:  # data (5), length-delimited
+    other layout or any inconsistency; :func:`parse_blob` then decides (and reports).
+
+    This runs for every blob a caller uses (hundreds per model), so the usual case is
+    decoded with as few Python steps as possible: a data length of one or two varint
+    bytes read inline, and a 1-D shape (every BatchNorm and Scale blob) recognised by
+    comparing its bytes with the encoding of ``shape { dim: <value count> }``.
+    """
+    # The smallest such blob: data tag+length, shape tag+length, dim tag+length, one dim.
+    if end - start < 7 or buf[start] != 0x2A:  # data (5), length-delimited
         return None
-    try:
-        size, data_at = wire.read_varint(buf, start + 1, end)
-        pos = data_at + size
-        if size % 4 or pos + 2 > end or buf[pos] != 0x3A:  # shape (7)
+    size = buf[start + 1]
+    if size < 0x80:
+        data_at = start + 2
+    elif buf[start + 2] < 0x80:
+        size = (size & 0x7F) | (buf[start + 2] << 7)
+        data_at = start + 3
+    else:
+        try:
+            size, data_at = wire.read_varint(buf, start + 1, end)
+        except ModelFormatError:
             return None
-        shape_size, pos = wire.read_varint(buf, pos + 1, end)
-        if pos + shape_size != end or shape_size < 2 or buf[pos] != 0x0A:  # dim (1), packed
+    pos = data_at + size
+    if size & 3 or pos >= end:
+        return None
+    count = size >> 2
+    shape = buf[pos:end]
+    if shape == _one_dim_shape(count):
+        dims: tuple[int, ...] = (count,)
+    else:
+        packed = _packed_dims(shape, count)
+        if packed is None:
             return None
-        dims_size, pos = wire.read_varint(buf, pos + 1, end)
-    except ModelFormatError:
+        dims = packed
+    return Blob(dims, np.frombuffer(buf, F32, count, data_at), (start, end))
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_dim_shape(count: int) -> bytes:
+    """The bytes of a BlobProto ``shape`` field holding the single packed ``dim``
+    ``count``, as Caffe writes it (cached: a model has few distinct channel counts)."""
+    return wire.encode_len(B_SHAPE, wire.encode_len(1, wire.encode_varint(count)))
+
+
+def _packed_dims(shape: bytes, count: int) -> tuple[int, ...] | None:
+    """The dims of a ``shape`` field (its bytes, tag included) holding only packed
+    ``dim``s whose product is ``count``; None for any other content."""
+    n = len(shape)
+    # 0x3A (shape, field 7), its length, 0x0A (dim, packed), the dims' length: both
+    # lengths one byte (up to 123 bytes of dims), reaching exactly the end of the blob.
+    if n < 5 or n > 127 or shape[0] != 0x3A or shape[1] != n - 2 or shape[2] != 0x0A or shape[3] != n - 4:
         return None
-    if pos + dims_size != end:
-        return None
-    raw = buf[pos:end]
-    if max(raw, default=0) < 0x80:  # every dim below 128: one byte each
+    raw = shape[4:]
+    if max(raw) < 0x80:  # every dim below 128: one byte each
         dims = tuple(raw)
     else:
         try:
-            dims = tuple(wire.to_int64(v) for v in wire.packed_varints(buf, pos, end))
+            dims = tuple(wire.to_int64(v) for v in wire.packed_varints(raw, 0, len(raw)))
         except ModelFormatError:
             return None
         if any(d < 0 for d in dims):
             return None
-    count = size // 4
-    if math.prod(dims) != count:
-        return None
-    return Blob(shape=dims, data=np.frombuffer(buf, dtype="<f4", count=count, offset=data_at), span=(start, end))
+    return dims if math.prod(dims) == count else None
 
 
 def v1_type_name(value: int) -> str:

@@ -227,8 +227,11 @@ def plan_fold(net: Net) -> FoldPlan:
     ``net.doc`` is edited in place into the folded prototxt).
 
     Raises :class:`Caffe2TrtError` for weights that do not match the net (channel
-    counts, blob counts, a producer missing from the caffemodel).
+    counts, blob counts, a producer missing from the caffemodel), and for a damaged
+    layer anywhere in the caffemodel: the fold copies every layer, so every layer is
+    decoded first (:meth:`CaffeModel.check`).
     """
+    net.model.check()
     state = net_state(net.doc)
     training_only = [node for node in net.doc.all("layer") if not layer_selected(node, state)]
     if training_only:
