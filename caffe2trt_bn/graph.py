@@ -14,15 +14,19 @@ state ``caffe.Net(prototxt, caffe.TEST)`` loads a net in (:func:`net_state`).
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from .errors import GraphError, PrototxtSyntaxError
 from .prototxt import Document, Node
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
-    """One version of a named blob: ``version`` counts the writes of ``blob``."""
+    """One version of a named blob: ``version`` counts the writes of ``blob``.
+
+    Slotted: a net has a version per layer output, each hashed into the graph's maps.
+    """
 
     blob: str
     version: int
@@ -155,6 +159,27 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     Raises :class:`GraphError` for duplicate names of layers whose weights are read
     (:data:`NAMED_WEIGHTS`) and for bottoms that no earlier layer or net input produces.
     """
+    # The graph holds no reference cycles; as in prototxt parsing, pausing the cyclic
+    # garbage collector while thousands of layers, lists and values are created keeps
+    # its passes over the (large) parsed tree out of the build.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_graph(doc, phase)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _build_graph(doc: Document, phase: str) -> Graph:
+    """:func:`build_graph` itself.
+
+    Every model load builds the graph, so the loop is written for speed: each layer's
+    fields are read in one pass (:func:`_layer_fields`), and blob versions are created
+    without the frozen dataclass's ``__init__``.  A layer the fast reading does not
+    cover (see :func:`_layer_fields`) goes through the general accessors, in the same
+    order and with the same errors.
+    """
     path = doc.path
     layer_nodes = doc.all("layer")
     v1_nodes = doc.all("layers")
@@ -175,11 +200,32 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
         producer[value] = None
     layers: list[Layer] = []
     seen: dict[str, tuple[Node, str]] = {}
+    strings: dict[str, str] = {}  # raw string literal -> its text (blob names repeat)
+    types: dict[str, str] = {}  # raw type value -> layer type (a few types, many layers)
+    new_value = object.__new__
+    set_field = object.__setattr__
     for node in v1_nodes if v1 else layer_nodes:
-        if not layer_selected(node, state):
-            continue
-        name = node.get_string("name", "")
-        ltype = layer_type(node, v1)
+        fields = _layer_fields(node, strings)
+        if fields is None:
+            if not layer_selected(node, state):
+                continue
+            name = node.get_string("name", "")
+            ltype = layer_type(node, v1)
+        else:
+            name_node, type_node, bottoms, tops, has_rules = fields
+            if has_rules and not layer_selected(node, state):
+                continue
+            name = "" if name_node is None else name_node.string()
+            if type_node is None:
+                ltype = ""
+            else:
+                raw = type_node.value
+                cached = types.get(raw) if raw is not None else None
+                if cached is None:
+                    cached = _type_value(type_node, v1)
+                    if raw is not None:
+                        types[raw] = cached
+                ltype = cached
         if name in seen and (ltype in NAMED_WEIGHTS or seen[name][1] in NAMED_WEIGHTS):
             raise GraphError(
                 f"duplicate layer name (also at line {seen[name][0].line}); weights are matched by name, "
@@ -188,38 +234,92 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
                 layer=name,
             )
         seen[name] = (node, ltype)
-        layer = Layer(
-            index=len(layers),
-            name=name,
-            type=ltype,
-            bottoms=node.get_strings("bottom"),
-            tops=node.get_strings("top"),
-            node=node,
-        )
-        for blob in layer.bottoms:
+        if fields is None:
+            bottoms = node.get_strings("bottom")
+            tops = node.get_strings("top")
+        inputs: list[Value] = []
+        outputs: list[Value] = []
+        layer = Layer(len(layers), name, ltype, bottoms, tops, node, inputs, outputs)
+        for blob in bottoms:
             value = current.get(blob)
             if value is None:
                 raise GraphError(
                     f"bottom {blob!r} is not produced by any earlier layer or net input", file=path, layer=name
                 )
-            layer.inputs.append(value)
+            inputs.append(value)
             readers.setdefault(value, []).append(layer)
-        for blob in layer.tops:
+        for blob in tops:
             previous = current.get(blob)
-            value = Value(blob, 0 if previous is None else previous.version + 1)
+            value = new_value(Value)
+            set_field(value, "blob", blob)
+            set_field(value, "version", 0 if previous is None else previous.version + 1)
             current[blob] = value
             producer[value] = layer
-            layer.outputs.append(value)
+            outputs.append(value)
         layers.append(layer)
     name = doc.get_string("name", "")
     return Graph(path=path, name=name, layers=layers, net_inputs=net_inputs, producer=producer, readers=readers, v1=v1)
 
 
+#: What :func:`_layer_fields` reads from a layer: its ``name`` and ``type`` nodes (None
+#: if absent), its decoded bottoms and tops, and whether it has include/exclude rules.
+_LayerFields = tuple[Node | None, Node | None, list[str], list[str], bool]
+
+
+def _layer_fields(node: Node, strings: dict[str, str]) -> _LayerFields | None:
+    """Reads the fields :func:`build_graph` needs from a layer in one pass over its children.
+
+    Gives exactly what ``get("name")``, ``get("type")``, ``get_strings("bottom")``,
+    ``get_strings("top")`` and the presence of ``include``/``exclude`` would give, or None
+    when the layer is written in a way only the general accessors handle in the right
+    order (a message list, a scalar list, a bottom or top that is not a valid string:
+    its error must come after those of the name and type).  ``strings`` caches decoded
+    string literals (``'"conv1"'`` -> ``conv1``) across layers: blob names repeat, and a
+    cache hit costs less than decoding.
+    """
+    name_node: Node | None = None
+    type_node: Node | None = None
+    bottoms: list[str] = []
+    tops: list[str] = []
+    has_rules = False
+    for child in node.children or ():
+        field_name = child.name
+        if field_name == "bottom" or field_name == "top":
+            raw = child.value
+            if raw is None:
+                return None
+            text = strings.get(raw)
+            if text is None:
+                try:  # a scalar list or an invalid string: the general path decides
+                    text = child.string()
+                except PrototxtSyntaxError:
+                    return None
+                strings[raw] = text
+            if field_name == "bottom":
+                bottoms.append(text)
+            else:
+                tops.append(text)
+        elif field_name == "name":
+            if child._items is not None:
+                return None
+            name_node = child
+        elif field_name == "type":
+            if child._items is not None:
+                return None
+            type_node = child
+        elif field_name == "include" or field_name == "exclude":
+            has_rules = True
+    return name_node, type_node, bottoms, tops, has_rules
+
+
 def layer_type(node: Node, v1: bool = False) -> str:
     """A layer's type: a quoted string in ``layer``, a bare enum in V1 ``layers``."""
     t = node.get("type")
-    if t is None:
-        return ""
+    return "" if t is None else _type_value(t, v1)
+
+
+def _type_value(t: Node, v1: bool) -> str:
+    """The value of a layer's ``type`` field ``t`` (see :func:`layer_type`)."""
     try:
         return t.enum() if v1 else t.string()
     except PrototxtSyntaxError:

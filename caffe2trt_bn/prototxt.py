@@ -34,6 +34,7 @@ builds the same tree; anything else, and every error, goes through the full pars
 from __future__ import annotations
 
 import copy
+import functools
 import gc
 import os
 import re
@@ -55,11 +56,23 @@ __all__ = [
 #: Deepest message nesting accepted (protobuf's own default recursion limit is 100).
 MAX_DEPTH = 100
 
+
+def _lazy_re(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A function that returns ``re.compile(pattern, flags)``, compiled on its first call.
+
+    Patterns only rare paths use (the full tokenizer, escapes, quoting, edits, errors)
+    are compiled on first use, so that importing the module, which every command does,
+    does not pay for them (the tokenizer alone takes most of a millisecond to compile).
+    """
+    return functools.cache(lambda: re.compile(pattern, flags))
+
+
 # One token with the trivia before it: group 1 is the trivia, group 2 a well-formed token
 # (identifier, "[ext.name]", punctuation, string, number, or the empty end of text) and
 # group 3 anything else (a lone quote: unterminated string; other garbage).  The kind of a
-# group-2 token follows from its first character (see _FIRST_KIND).
-_TOKEN_RE = re.compile(
+# group-2 token follows from its first character (see _FIRST_KIND).  Only the full
+# parser (texts outside the plain subset, every error) and scalar lists use it.
+_token_re = _lazy_re(
     r"""
     ((?:[ \t\r\n\f\v\ufeff]+|\#[^\n]*)+)?
     (?:
@@ -86,21 +99,19 @@ _FIRST_KIND = {
 }
 _SCALAR_KINDS = frozenset(("str", "num", "id"))
 
-_NEWLINE_RE = re.compile(r"\n")
+_newline_re = _lazy_re(r"\n")
 # Rest of a line inside trivia: horizontal space, an optional comment, the line break.
-_REST_OF_LINE_RE = re.compile(r"[ \t\r\f\v]*(?:#[^\n]*)?\n?")
-_BLANK_LINE_RE = re.compile(r"[ \t\r\f\v]*\n")
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z|\[[ \t]*[A-Za-z_][\w.]*(?:/[\w.]+)*[ \t]*\]\Z")
-_STRING_PIECE_RE = re.compile(r'"((?:[^"\\\n]|\\[^\n])*)"|\'((?:[^\'\\\n]|\\[^\n])*)\'')
-_ESCAPE_RE = re.compile(
-    r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S
-)
+_rest_of_line_re = _lazy_re(r"[ \t\r\f\v]*(?:#[^\n]*)?\n?")
+_blank_line_re = _lazy_re(r"[ \t\r\f\v]*\n")
+_name_re = _lazy_re(r"[A-Za-z_][A-Za-z0-9_]*\Z|\[[ \t]*[A-Za-z_][\w.]*(?:/[\w.]+)*[ \t]*\]\Z")
+_string_piece_re = _lazy_re(r'"((?:[^"\\\n]|\\[^\n])*)"|\'((?:[^\'\\\n]|\\[^\n])*)\'')
+_escape_re = _lazy_re(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _SIMPLE_ESCAPES = {
     "n": 10, "t": 9, "r": 13, "\\": 92, "'": 39, '"': 34, "?": 63, "a": 7, "b": 8, "f": 12, "v": 11,
 }
 _INT_RE = re.compile(r"(-?)[ \t]*(?:0[xX]([0-9A-Fa-f]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
 _FLOAT_RE = re.compile(r"-?[ \t]*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?\Z")
-_SPECIAL_FLOAT_RE = re.compile(r"(-?)[ \t]*(inf|infinity|nan)[fF]?\Z", re.IGNORECASE)
+_special_float_re = _lazy_re(r"(-?)[ \t]*(inf|infinity|nan)[fF]?\Z", re.IGNORECASE)
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # One double-quoted ASCII literal without escapes, almost every string in a net: its
 # value is its text between the quotes, nothing to decode.
@@ -313,7 +324,7 @@ class _Container:
         has_prev_token = not (is_doc and index == 0)
         is_last_child = index == len(kids) - 1
         at_eof = is_doc and is_last_child
-        rest = _REST_OF_LINE_RE.match(after)
+        rest = _rest_of_line_re().match(after)
         assert rest is not None
         starts_line = "\n" in before or not has_prev_token
         ends_line = rest.group().endswith("\n") or (at_eof and rest.end() == len(after))
@@ -583,7 +594,7 @@ class Node(_Container):
         if not raw or raw[0] not in "\"'":
             self._error(f"expected a string, found {raw}")
         out = bytearray()
-        for match in _STRING_PIECE_RE.finditer(raw):
+        for match in _string_piece_re().finditer(raw):
             body = match.group(1) if match.group(1) is not None else match.group(2)
             try:
                 _unescape_into(body, out)
@@ -619,7 +630,7 @@ class Node(_Container):
             return float(self.integer())
         if _FLOAT_RE.match(raw):
             return float(raw.replace(" ", "").replace("\t", "").rstrip("fF"))
-        special = _SPECIAL_FLOAT_RE.match(raw)
+        special = _special_float_re().match(raw)
         if special is None:
             self._error(f"expected a number, found {raw}")
         magnitude = float("nan") if special.group(2).lower() == "nan" else float("inf")
@@ -761,7 +772,7 @@ def _remove_lines(
 ) -> str:
     """Trivia left between the neighbours of a node removed with its whole lines."""
     starts = [] if has_prev_token else [0]
-    starts += [match.end() for match in _NEWLINE_RE.finditer(before)]
+    starts += [match.end() for match in _newline_re().finditer(before)]
     k = len(starts) - 1  # starts[k]: start of the node's first line
     while k >= 1 and before[starts[k - 1]:starts[k]].lstrip().startswith("#"):
         k -= 1
@@ -769,7 +780,7 @@ def _remove_lines(
     new_before = before[: starts[k]]
     new_after = after[rest_end:]
     at_block_start = k == 0 and is_first
-    blank_after = _BLANK_LINE_RE.match(new_after)
+    blank_after = _blank_line_re().match(new_after)
     if blank_after and (prev_blank or at_block_start):
         new_after = new_after[blank_after.end():]
     elif prev_blank and is_last and "\n" not in new_after and not new_after.strip():
@@ -797,7 +808,7 @@ def _remove_list_item(list_node: Node, item: Node) -> None:
 
 def _split_rest_of_line(trivia: str) -> tuple[str, str]:
     """Splits trivia into the rest of the current line (no line break) and the remainder."""
-    match = _REST_OF_LINE_RE.match(trivia)
+    match = _rest_of_line_re().match(trivia)
     assert match is not None
     if not match.group().endswith("\n"):
         return "", trivia
@@ -848,7 +859,7 @@ def _is_blank_separated(lead: str) -> bool:
 
 
 def _new_node(name: str, value: str | None, children: Sequence[Node] | None, path: str | None) -> Node:
-    if not _NAME_RE.match(name):
+    if not _name_re().match(name):
         raise ValueError(f"invalid field name {name!r}")
     if value is not None:
         _check_scalar(value)
@@ -856,7 +867,7 @@ def _new_node(name: str, value: str | None, children: Sequence[Node] | None, pat
     else:
         node = Node(name, None, [copy.deepcopy(child) for child in children or ()])
         for descendant in _subtree(node):
-            if not _NAME_RE.match(descendant.name):
+            if not _name_re().match(descendant.name):
                 raise ValueError(f"invalid field name {descendant.name!r}")
             if descendant.value is not None:
                 _check_scalar(descendant.value)
@@ -910,7 +921,7 @@ def _check_scalar(raw: str) -> None:
 
 def _unescape_into(body: str, out: bytearray) -> None:
     position = 0
-    for match in _ESCAPE_RE.finditer(body):
+    for match in _escape_re().finditer(body):
         out += body[position:match.start()].encode("utf-8", "surrogateescape")
         position = match.end()
         octal, hexa, short_u, long_u, simple = match.groups()
@@ -939,7 +950,7 @@ _QUOTE_TABLE = {
     # Undecodable bytes (see Node.string) go back out as octal escapes.
     **{chr(0xDC00 + code): f"\\{code:03o}" for code in range(128, 256)},
 }
-_QUOTE_RE = re.compile("[" + re.escape("".join(_QUOTE_TABLE)) + "]")
+_quote_re = _lazy_re("[" + re.escape("".join(_QUOTE_TABLE)) + "]")
 
 
 def quote(text: str) -> str:
@@ -948,7 +959,7 @@ def quote(text: str) -> str:
     Non-ASCII characters are kept as they are (the file is UTF-8); ``Node.string()``
     of the result gives back ``text``.
     """
-    return '"' + _QUOTE_RE.sub(lambda match: _QUOTE_TABLE[match.group()], text) + '"'
+    return '"' + _quote_re().sub(lambda match: _QUOTE_TABLE[match.group()], text) + '"'
 
 
 # --------------------------------------------------------------------------- parsing
@@ -960,7 +971,7 @@ def _tokenize(text: str) -> list[tuple[str, str, str, int]]:
     append = tokens.append
     first_kind = _FIRST_KIND
     position = 0
-    for trivia, token, bad in _TOKEN_RE.findall(text):
+    for trivia, token, bad in _token_re().findall(text):
         position += len(trivia)
         if token:
             kind = first_kind[token[0]]
@@ -1040,32 +1051,40 @@ def _parse(text: str, path: str | None) -> Document:
 # The plain subset of the text format that nets are written in: fields ``name: value``
 # with one scalar token as value (identifier, number or one string literal),
 # ``name {`` / ``name: {``, ``}``, whitespace and comments.  One match per field instead
-# of one per token; the groups are the lead trivia, the name, the text from the name to
-# a scalar value (with the colon), the value, ``{`` after a colon, the text from the
-# name to ``{`` without colon, ``}``, and any other character (outside the subset).
-# Every token pattern matches exactly what _TOKEN_RE's matches (string literals in the
+# of one per token; the five groups are the lead trivia, the name, the text from the
+# name to the value or ``{`` (trivia and the colon, if any), the scalar value (empty
+# for ``{``), and, in a match without a name, ``}`` or the rest of the text from the
+# first character outside the subset.  Taking the whole rest there ends the scan at
+# once: matching on would retry a long identifier at each of its characters
+# (quadratic time on a garbled or minified file).
+# Every token pattern matches exactly what _token_re's matches (string literals in the
 # equivalent unrolled form, which the regex engine runs faster), so a text in the
 # subset tokenizes the same either way.  Trivia runs are matched in one way only (no
-# nested ambiguity), so a failing match backtracks in linear time.
-_PLAIN_TRIVIA = r"[ \t\r\n\f\v\ufeff]*(?:\#[^\n]*(?![^\n])[ \t\r\n\f\v\ufeff]*)*"
+# nested ambiguity), so a failing match backtracks in linear time.  Identifiers need no
+# guard against a shorter match: what must follow a name (trivia, ``:`` or ``{``) never
+# starts with an identifier character, and a value ends the match, so the longest try
+# is the only one that can succeed.  Comment runs are written as "a comment, then
+# more, or nothing" (and the sign of a value as "a minus sign or nothing"): an
+# alternative that starts with a literal fails at once on text without it, where a bare
+# repeat would set up a loop for each of the three trivia runs of every field.
+_PLAIN_SPACE = r"[ \t\r\n\f\v\ufeff]*"
+_PLAIN_TRIVIA = rf"{_PLAIN_SPACE}(?:\#[^\n]*(?![^\n]){_PLAIN_SPACE}(?:\#[^\n]*(?![^\n]){_PLAIN_SPACE})*|)"
+_PLAIN_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLAIN_NUMBER = r"(?:0[xX][0-9A-Fa-f]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?)(?![\w.])"
 _PLAIN_RE = re.compile(
     rf"""
     ({_PLAIN_TRIVIA})
     (?:
-        ([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])
+        ({_PLAIN_IDENT})
+        ({_PLAIN_TRIVIA}(?::{_PLAIN_TRIVIA}|(?=\{{)))
         (?:
-            ({_PLAIN_TRIVIA}:{_PLAIN_TRIVIA})
-            (?:
-                (   -?[ \t]*[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])
-                  | "[^"\\\n]*(?:\\[^\n][^"\\\n]*)*" | '[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'
-                  | -?[ \t]*(?:0[xX][0-9A-Fa-f]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF]?)(?![\w.])
-                )
-              | (\{{)
+            \{{
+          | (   "[^"\\\n]*(?:\\[^\n](?:[^"\\\n]|\\[^\n])*|)"
+              | '[^'\\\n]*(?:\\[^\n](?:[^'\\\n]|\\[^\n])*|)'
+              | (?:-[ \t]*|)(?:{_PLAIN_IDENT}|{_PLAIN_NUMBER})
             )
-          | ({_PLAIN_TRIVIA})\{{
         )
-      | (\}})
-      | ([\s\S])
+      | (\}}|[^}}][\s\S]*)
       | \Z
     )
     """,
@@ -1077,46 +1096,79 @@ def _parse_plain(text: str, path: str | None) -> Document | None:
     """Parses ``text`` if it is written in the plain subset (see _PLAIN_RE), giving the
     very tree :func:`_parse_tokens` gives; None for anything else (lists, separators,
     adjacent strings, ``<>``, extensions) and for every error, which the full parser
-    then handles and reports."""
+    then handles and reports.
+
+    This is the path every net takes, so it is written for speed (the loop costs about
+    as much as the regular expression itself):
+
+    * nodes are made with ``object.__new__`` and one store per slot, about half the
+      cost of calling the dataclass ``__init__``; every field of :class:`Node` is set
+      here (a test checks that against the full parser, field by field);
+    * line and column come from the lead trivia alone when it holds a line break (nearly
+      always), and the shape of each distinct lead (its line breaks, the columns after
+      the last one) is worked out once per text;
+    * the column where a field ends is needed only if the next token follows on the
+      same line, so it is computed then, from the field's node (``pending``).
+    """
     document = Document([], path)
     children: list[Node] = document.children
     stack: list[list[Node]] = []
+    new_node = object.__new__
     line = 1
-    line_start = 0  # offset of the first character of the current line
-    pos = 0
-    for lead, name, colon, value, _brace, between, close, other in _PLAIN_RE.findall(text):
-        if lead:
-            if "\n" in lead:
-                line += lead.count("\n")
-                line_start = pos + lead.rindex("\n") + 1
-            pos += len(lead)
+    column = 1  # column of the text after the previous match, unless `pending` is set
+    pending: Node | None = None  # the previous match's field, if `column` is not its end
+    trivia_shape: dict[str, tuple[int, int]] = {}  # lead -> (line breaks, columns after the last)
+    for lead, name, gap, value, other in _PLAIN_RE.findall(text):
+        try:
+            breaks, width = trivia_shape[lead]
+        except KeyError:
+            breaks, width = trivia_shape[lead] = (lead.count("\n"), len(lead) - lead.rfind("\n") - 1)
+        if breaks:
+            line += breaks
+            column = width + 1
+        else:
+            if pending is not None:
+                column = pending.column + len(pending.name) + len(pending._colon) + len(pending.value or "{")
+            column += width
         if name:
-            node = Node(name, None, None, line, pos - line_start + 1)
+            node: Node = new_node(Node)
+            node.name = name
+            node.line = line
+            node.column = column
             node._lead = lead
+            node._colon = gap
+            node._open = "{"
+            node._close_lead = ""
+            node._close = "}"
+            node._sep = ""
+            node._items = None
+            node._item = False
             node._path = path
             children.append(node)
-            gap = colon or between
-            node._colon = gap
-            if "\n" in gap:
-                line += gap.count("\n")
-                line_start = pos + len(name) + gap.rindex("\n") + 1
-            pos += len(name) + len(gap)
             if value:
                 node.value = value
-                pos += len(value)
+                node.children = None
             else:
                 if len(stack) >= MAX_DEPTH:
                     return None
-                node.children = []
+                kids: list[Node] = []
+                node.value = None
+                node.children = kids
                 stack.append(children)
-                children = node.children
-                pos += 1
-        elif close:
+                children = kids
+            if "\n" in gap:
+                line += gap.count("\n")
+                column = len(gap) - gap.rindex("\n") + len(value or "{")
+                pending = None
+            else:
+                pending = node
+        elif other == "}":
             if not stack:
                 return None
             children = stack.pop()
             children[-1]._close_lead = lead
-            pos += 1
+            column += 1
+            pending = None
         elif other:
             return None
         else:
@@ -1129,7 +1181,7 @@ def _parse_plain(text: str, path: str | None) -> Document | None:
 
 def _parse_tokens(text: str, path: str | None) -> Document:
     tokens = _tokenize(text)
-    newlines = [match.start() for match in _NEWLINE_RE.finditer(text)]
+    newlines = [match.start() for match in _newline_re().finditer(text)]
 
     def where(offset: int) -> tuple[int, int]:
         line = bisect_right(newlines, offset - 1)  # line breaks before offset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from caffe2trt_bn.prototxt import Document, Node
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -86,3 +89,33 @@ def run_cli(*args: str, cwd: Path | None = None, prefix: Sequence[str] = ()) -> 
 @pytest.fixture(params=CASES)
 def case(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+#: Every attribute a prototxt node has (the dataclass fields of Node).
+NODE_FIELDS = tuple(f.name for f in dataclasses.fields(Node))
+
+
+def tree_difference(a: Document | Node, b: Document | Node, where: str = "document") -> str | None:
+    """None when two prototxt trees agree in every field of every node, else where not."""
+    if type(a) is not type(b):
+        return f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, Document):
+        assert isinstance(b, Document)
+        if (a.path, a._close_lead) != (b.path, b._close_lead):
+            return f"{where}: path or trailing trivia"
+    else:
+        assert isinstance(b, Node)
+        for name in NODE_FIELDS:
+            if name in ("children", "_items"):
+                continue
+            if getattr(a, name) != getattr(b, name):
+                return f"{where}: {name} {getattr(a, name)!r} != {getattr(b, name)!r}"
+        if (a._items is None) != (b._items is None):
+            return f"{where}: message list"
+    if (a.children is None) != (b.children is None) or len(a.children or ()) != len(b.children or ()):
+        return f"{where}: children"
+    for i, (x, y) in enumerate(zip(a.children or (), b.children or ())):
+        found = tree_difference(x, y, f"{where}/{i}:{x.name}")
+        if found:
+            return found
+    return None

@@ -19,51 +19,26 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import FIXTURES, tree_difference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caffe2trt_bn import wire
-from caffe2trt_bn.caffemodel import _parse_caffe_blob, parse_blob, parse_caffemodel, read_caffemodel
+from caffe2trt_bn.caffemodel import (
+    _parse_caffe_blob,
+    parse_blob,
+    parse_caffemodel,
+    read_caffemodel,
+)
+from caffe2trt_bn.conversion import ScaleWeights
 from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
 from caffe2trt_bn.export.h5 import group_key, write_h5
-from caffe2trt_bn.conversion import ScaleWeights
-from caffe2trt_bn.prototxt import Document, Node, _parse_plain, _parse_tokens
-
-from conftest import FIXTURES
+from caffe2trt_bn.prototxt import Document, _parse_plain, _parse_tokens
 
 PROTOTXTS = sorted(FIXTURES.rglob("*.prototxt"))
 CAFFEMODELS = sorted(FIXTURES.rglob("*.caffemodel"))
 
 #: Every attribute of a parsed node (see prototxt.Node).
-NODE_FIELDS = (
-    "name", "value", "line", "column", "_lead", "_colon", "_open", "_close_lead", "_close", "_sep", "_item", "_path",
-)
-
-
-def tree_difference(a: Document | Node, b: Document | Node, where: str = "document") -> str | None:
-    """None when the two trees are identical in every attribute, else where they differ."""
-    if type(a) is not type(b):
-        return f"{where}: {type(a).__name__} != {type(b).__name__}"
-    if isinstance(a, Document):
-        assert isinstance(b, Document)
-        if (a.path, a._close_lead) != (b.path, b._close_lead):
-            return f"{where}: path or trailing trivia"
-    else:
-        assert isinstance(b, Node)
-        for name in NODE_FIELDS:
-            if getattr(a, name) != getattr(b, name):
-                return f"{where}: {name} {getattr(a, name)!r} != {getattr(b, name)!r}"
-        if (a._items is None) != (b._items is None):
-            return f"{where}: message list"
-    if (a.children is None) != (b.children is None) or len(a.children or ()) != len(b.children or ()):
-        return f"{where}: children"
-    for i, (x, y) in enumerate(zip(a.children or (), b.children or ())):
-        found = tree_difference(x, y, f"{where}/{i}:{x.name}")
-        if found:
-            return found
-    return None
-
-
 def check_plain(text: str) -> Document | None:
     """Parses ``text`` both ways; when the plain parser accepts, the trees must match."""
     plain = _parse_plain(text, "net.prototxt")
