@@ -124,13 +124,16 @@ class BatchNormStats:
 def bn_affine(
     mean: np.ndarray,
     var: np.ndarray,
-    eps: float,
+    eps: float | np.ndarray,
     gamma: np.ndarray | None = None,
     beta: np.ndarray | None = None,
 ) -> Affine:
-    """``a = gamma/sqrt(var + eps)``, ``b = beta - mean*a`` in float64 (eps inside the root)."""
+    """``a = gamma/sqrt(var + eps)``, ``b = beta - mean*a`` in float64 (eps inside the root).
+
+    ``eps`` is one number or one per channel (several layers' channels computed at once).
+    """
     mean64 = np.asarray(mean, dtype=np.float64)
-    a = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + float(eps))
+    a = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64) + (eps if isinstance(eps, np.ndarray) else float(eps)))
     b = -mean64 * a
     if gamma is not None:
         g = np.asarray(gamma, dtype=np.float64)

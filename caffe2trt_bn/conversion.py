@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL, to_float32
+from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
 from .errors import Diagnostic, issue_warnings
 from .fuse import Group, compute_groups
 from .net import Net, load_net
@@ -89,11 +89,23 @@ def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
 def convert_net(net: Net, *, strict: bool = False) -> Conversion:
     """:func:`convert` for a net already loaded."""
     computed, diagnostics = compute_groups(net)
-    weights: list[ScaleWeights] = []
+    # All groups' channels are rounded and checked in one go; each group's arrays are
+    # views of one float32 array per kind.
+    all_scales = np.concatenate([item.affine.a for item in computed] or [np.zeros(0)]).astype(np.float32)
+    all_shifts = np.concatenate([item.affine.b for item in computed] or [np.zeros(0)]).astype(np.float32)
+    all_powers = np.ones_like(all_scales)
+    spans: list[tuple[int, int]] = []
+    end = 0
     for item in computed:
+        spans.append((end, end + item.affine.channels))
+        end += item.affine.channels
+    if not fp16_representable(all_scales, all_shifts):
+        for item, (lo, hi) in zip(computed, spans):
+            diagnostics.extend(value_diagnostics(item.group.name, all_scales[lo:hi], all_shifts[lo:hi], net.caffemodel_path))
+    weights: list[ScaleWeights] = []
+    for item, (lo, hi) in zip(computed, spans):
         group, stats = item.group, item.stats
-        scale, shift = to_float32(item.affine)
-        diagnostics.extend(value_diagnostics(group.name, scale, shift, net.caffemodel_path))
+        scale, shift, power = all_scales[lo:hi], all_shifts[lo:hi], all_powers[lo:hi]
         weights.append(
             ScaleWeights(
                 name=group.name,
@@ -102,7 +114,7 @@ def convert_net(net: Net, *, strict: bool = False) -> Conversion:
                 top=group.last.tops[0],
                 scale=scale,
                 shift=shift,
-                power=np.ones_like(scale),
+                power=power,
                 eps=stats.eps,
                 variant=stats.variant,
                 notes=list(group.notes),
@@ -113,15 +125,20 @@ def convert_net(net: Net, *, strict: bool = False) -> Conversion:
     return Conversion(weights=weights, groups=[item.group for item in computed], diagnostics=diagnostics, net=net)
 
 
-def value_diagnostics(layer: str, scale: np.ndarray, shift: np.ndarray, path: str | None) -> list[Diagnostic]:
-    """Warnings for values an FP16 TensorRT engine cannot represent."""
+def fp16_representable(scale: np.ndarray, shift: np.ndarray) -> bool:
+    """True in the usual case, decided in a few array operations: every shift within
+    FP16's range and every scale within it and not below its resolution."""
     magnitude = np.abs(scale)
-    # The usual case in three array operations: everything within FP16's range.
-    if (
+    return bool(
         magnitude.max(initial=0.0) <= FP16_MAX
         and np.abs(shift).max(initial=0.0) <= FP16_MAX
         and (magnitude >= FP16_MIN_SUBNORMAL).all()
-    ):
+    )
+
+
+def value_diagnostics(layer: str, scale: np.ndarray, shift: np.ndarray, path: str | None) -> list[Diagnostic]:
+    """Warnings for values an FP16 TensorRT engine cannot represent."""
+    if fp16_representable(scale, shift):
         return []
     out = []
     for what, values in (("scale", scale), ("shift", shift)):

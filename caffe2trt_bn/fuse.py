@@ -19,15 +19,19 @@ group of one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .batchnorm import (
     BATCHNORM_TYPES,
+    DEFAULT_EPS,
     Affine,
     BatchNormStats,
+    bn_affine,
     check_supported,
+    float32_param,
     per_channel_reason,
     read_batchnorm,
     scale_bias_affine,
@@ -155,17 +159,28 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
     puts the caffemodel and layer into errors, and collects the statistics' warnings and
     an explicit ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST).
+
+    Groups in the common form are computed together (:func:`_bulk_affines`); every
+    other group, and every group whose values need a warning or an error, goes through
+    :func:`group_affine` one by one, in net order, so errors and warnings are the same
+    as if every group had.
     """
     check_supported(net.graph, net.model)
+    groups = match_groups(net.graph)
+    # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        bulk = _bulk_affines(groups, net)
     computed: list[ComputedGroup] = []
     diagnostics: list[Diagnostic] = []
-    for group in match_groups(net.graph):
-        try:
-            # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
-            with np.errstate(invalid="ignore", over="ignore"):
-                affine, stats = group_affine(group, net)
-        except Caffe2TrtError as exc:
-            raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
+    for index, group in enumerate(groups):
+        done = bulk.get(index)
+        if done is None:
+            try:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    done = group_affine(group, net)
+            except Caffe2TrtError as exc:
+                raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
+        affine, stats = done
         computed.append(ComputedGroup(group, affine, stats))
         if stats.variant == "bvlc" and use_global_stats(group.bn) is False:
             diagnostics.append(
@@ -181,3 +196,143 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
         for d in stats.diagnostics:
             diagnostics.append(Diagnostic(d.code, d.message, d.layer, net.caffemodel_path))
     return computed, diagnostics
+
+
+@dataclass
+class _Common:
+    """A group in the common form, its blobs picked (see :func:`_common_form`)."""
+
+    index: int
+    channels: int
+    eps: float
+    factor: float
+    mean: np.ndarray
+    var: np.ndarray
+    #: Per later layer: (a values or None for ones, b values or None for zeros).
+    later: list[tuple[np.ndarray | None, np.ndarray | None]]
+
+
+def _common_form(index: int, group: Group, net: Net) -> _Common | None:
+    """The blobs of a group that :func:`_bulk_affines` computes: a BVLC BatchNorm with a
+    nonzero factor, then per-channel (not scalar) Scale/Bias layers whose blob counts
+    and sizes fit.  None for anything else, which :func:`group_affine` then handles
+    (and reports)."""
+    try:
+        stored = net.model.layer(group.bn.name)
+        if group.bn.type != "BatchNorm" or stored is None or len(stored.blobs) != 3:
+            return None
+        bn_param = group.bn.node.get("batch_norm_param")
+        if bn_param is not None and bn_param.get_bool("scale_bias", False):
+            return None
+        mean, var, factor = (blob.data for blob in stored.blobs)
+        channels = mean.size
+        if factor.size != 1 or var.size != channels:
+            return None
+        s = float(factor[0])
+        if s == 0 or not math.isfinite(s):
+            return None
+        later: list[tuple[np.ndarray | None, np.ndarray | None]] = []
+        for layer in group.layers[1:]:
+            stored = net.model.layer(layer.name)
+            if stored is None:
+                return None
+            blobs = stored.blobs
+            param = layer.param_node
+            if param is not None and param.get_int("num_axes", 1) == 0:
+                return None
+            if layer.type == "Scale":
+                bias_term = param.get_bool("bias_term", False) if param is not None else False
+                if len(blobs) != (2 if bias_term else 1):
+                    return None
+                later.append((blobs[0].data, blobs[1].data if bias_term else None))
+            elif layer.type == "Bias" and len(blobs) == 1:
+                later.append((None, blobs[0].data))
+            else:
+                return None
+            if any(values is not None and values.size != channels for values in later[-1]):
+                return None
+        eps = float32_param(bn_param, "eps", DEFAULT_EPS)
+    except Caffe2TrtError:
+        return None  # group_affine meets the same error in net order
+    return _Common(index, channels, eps, 1.0 / s, mean, var, later)
+
+
+#: Channels computed together: the temporaries stay small enough to be reused from
+#: the heap between batches instead of being mapped (and page-faulted) afresh.
+BULK_CHANNELS = 8192
+
+
+def _bulk_affines(groups: list[Group], net: Net) -> dict[int, tuple[Affine, BatchNormStats]]:
+    """The affines of the groups in the common form, computed many groups at a time
+    with the very operations :func:`group_affine` applies to each (so the values are
+    the same, bit for bit), keyed by group index.  Groups whose values would raise an
+    error or a warning are left out: :func:`group_affine` reports them."""
+    result: dict[int, tuple[Affine, BatchNormStats]] = {}
+    batch: list[_Common] = []
+    size = 0
+    for i, group in enumerate(groups):
+        common = _common_form(i, group, net)
+        if common is None:
+            continue
+        if batch and size + common.channels > BULK_CHANNELS:
+            _bulk_batch(batch, result)
+            batch, size = [], 0
+        batch.append(common)
+        size += common.channels
+    if batch:
+        _bulk_batch(batch, result)
+    return result
+
+
+def _bulk_batch(common: list[_Common], result: dict[int, tuple[Affine, BatchNormStats]]) -> None:
+    """Computes one batch of :func:`_bulk_affines` into ``result``."""
+    counts = [c.channels for c in common]
+    offsets = [0]
+    for count in counts:
+        offsets.append(offsets[-1] + count)
+    left_out: set[int] = set()
+
+    def leave_out(ok: np.ndarray) -> None:
+        """Leaves out the groups owning a channel where ``ok`` is false."""
+        bad = np.flatnonzero(~ok)
+        left_out.update((np.searchsorted(offsets, bad, side="right") - 1).tolist())
+
+    def check_finite(values: np.ndarray) -> None:
+        if not np.isfinite(np.add.reduce(values, axis=None)):
+            leave_out(np.isfinite(values))
+
+    mean_s = np.concatenate([c.mean for c in common])
+    var_s = np.concatenate([c.var for c in common])
+    check_finite(mean_s)
+    check_finite(var_s)
+    factors = np.repeat([c.factor for c in common], counts)
+    mean = np.multiply(mean_s, factors, dtype=np.float64)
+    var = np.multiply(var_s, factors, dtype=np.float64)
+    check_finite(mean)
+    check_finite(var)
+    eps = np.repeat([c.eps for c in common], counts)
+    if not var.size or not np.minimum.reduce(var - eps) >= 0:
+        leave_out(var >= eps)  # warnings for small or negative variance (or var + eps <= 0)
+    affine = bn_affine(mean, var, eps)
+    for step in range(max(len(c.later) for c in common)):
+        # Identity where a group has no such layer: x*1 and x + (-0.0) are exactly x.
+        a = np.ones(mean.size)
+        b = np.full(mean.size, -0.0)
+        for c, lo, hi in zip(common, offsets, offsets[1:]):
+            if step < len(c.later):
+                a_values, b_values = c.later[step]
+                if a_values is not None:
+                    a[lo:hi] = a_values
+                    b[lo:hi] = 0.0  # a Scale without bias_term adds zeros
+                if b_values is not None:
+                    b[lo:hi] = b_values
+        check_finite(a)
+        check_finite(b)
+        affine = affine.then(Affine(a, b))
+    for values in (affine.a, affine.b):
+        if not np.abs(values).max(initial=0.0) <= FLOAT32_MAX:
+            leave_out(np.abs(values) <= FLOAT32_MAX)
+    for i, (c, lo, hi) in enumerate(zip(common, offsets, offsets[1:])):
+        if i not in left_out:
+            stats = BatchNormStats("bvlc", mean[lo:hi], var[lo:hi], c.eps, factor=c.factor)
+            result[c.index] = (Affine(affine.a[lo:hi], affine.b[lo:hi]), stats)
