@@ -62,8 +62,8 @@ FOLDABLE_TYPES = ("Convolution", "Deconvolution", "InnerProduct")
 #: Parameter message field numbers (LayerParameter) whose ``bias_term`` is set in the binary.
 PARAM_FIELD_NUMBERS = {"Convolution": 106, "Deconvolution": 106, "InnerProduct": 117}
 
-#: Values per chunk when folded weights are computed (float64 work buffers of 512 KiB).
-CHUNK_VALUES = 1 << 16
+#: Values per chunk when folded weights are computed (1 MiB of float32).
+CHUNK_VALUES = 1 << 18
 
 #: Default ``--rtol`` of ``fold --verify``: the largest accepted difference between an
 #: output of the original and of the folded net, relative to the output's magnitude.
@@ -493,27 +493,36 @@ def _weight_layout(
 
 def _scaled_chunks(
     flat: np.ndarray, rows: int, cols: int, factor: Callable[[int, int], np.ndarray], double: bool
-) -> Callable[[], Iterator[np.ndarray]]:
+) -> Callable[[Callable[[int], np.ndarray]], Iterator[np.ndarray]]:
     """Chunks of ``flat`` (``rows x cols``) times the row factors: float64 products,
-    each rounded once to the output precision.  Buffers are reused between chunks, so
-    the writer must consume each chunk before asking for the next."""
+    each rounded once to the output precision, in arrays lent by the writer (``take``,
+    see :class:`export.caffe.BlobValues`)."""
 
-    def chunks() -> Iterator[np.ndarray]:
+    def chunks(take: Callable[[int], np.ndarray]) -> Iterator[np.ndarray]:
         if rows == 0 or cols == 0:
             return
         step = max(1, CHUNK_VALUES // cols)
-        out = np.empty(min(rows, step) * cols, dtype=np.float64 if double else np.float32)
+        # float32 weights are widened (exactly) into ``wide``, multiplied there and rounded
+        # once into the chunk: the values of one mixed-type multiply, which is slower (it
+        # copies the broadcast factors for every block it casts).
+        wide = None if double else np.empty(min(rows, step) * cols, dtype=np.float64)
         for r0 in range(0, rows, step):
             r1 = min(rows, r0 + step)
             n = (r1 - r0) * cols
+            chunk = take(n)
+            out = chunk.reshape(r1 - r0, cols)
             block = flat[r0 * cols : r1 * cols].reshape(r1 - r0, cols)
-            # One pass: the product is computed in float64 and rounded once into ``out``.
-            # Non-finite producer weights stay non-finite, as in Caffe; no numpy warning for them.
+            # Non-finite producer weights stay non-finite, as in Caffe (the writer refuses
+            # them); no numpy warning for them.
             with np.errstate(invalid="ignore", over="ignore"):
-                np.multiply(
-                    block, factor(r0, r1), out=out[:n].reshape(r1 - r0, cols), dtype=np.float64, casting="same_kind"
-                )
-            yield out[:n]
+                if wide is None:
+                    np.multiply(block, factor(r0, r1), out=out)
+                else:
+                    product = wide[:n].reshape(r1 - r0, cols)
+                    product[...] = block
+                    np.multiply(product, factor(r0, r1), out=product)
+                    out[...] = product
+            yield chunk
 
     return chunks
 
@@ -521,7 +530,9 @@ def _scaled_chunks(
 def _array_blob(values: np.ndarray, double: bool, keep_from: Blob | None, shape: tuple[int, ...]) -> BlobValues:
     """A small blob whose float64 values are already computed."""
     rounded = values.astype(np.float64 if double else np.float32)
-    return BlobValues(count=int(rounded.size), chunks=lambda: [rounded], double=double, keep_from=keep_from, shape=shape)
+    return BlobValues(
+        count=int(rounded.size), chunks=lambda take: [rounded], double=double, keep_from=keep_from, shape=shape
+    )
 
 
 # --- prototxt edits -----------------------------------------------------------------
