@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 from caffe2trt_bn.export.h5 import read_h5
 
@@ -86,3 +90,25 @@ def test_swapped_arguments(tmp_path) -> None:
     r = run_cli(RESNET / "net.caffemodel", RESNET / "deploy.prototxt", "-o", tmp_path / "w.h5")
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and "net.caffemodel" in r.stderr
+
+
+# What each path may import: a run pays for the modules it loads (start-up is most of a run).
+HEAVY = ("h5py", "cv2", "google.protobuf", "caffe2trt_bn.caffe_pb2", "caffe2trt_bn.folding", "caffe2trt_bn.deploy", "json")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "allowed"),
+    [(".npz", ("json",)), (".wts", ()), (".h5", ("h5py",))],  # npz records metadata as JSON
+)
+def test_merge_imports_only_what_its_output_needs(tmp_path, suffix: str, allowed: tuple[str, ...]) -> None:
+    out = tmp_path / f"w{suffix}"
+    code = (
+        "import sys; from caffe2trt_bn.cli import main; "
+        f"rc = main([{str(RESNET / 'deploy.prototxt')!r}, {str(RESNET / 'net.caffemodel')!r}, '-o', {str(out)!r}, '-q']); "
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules)); sys.exit(rc)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(FIXTURES.parent)}, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.exists()
+    assert r.stdout.strip() == str(sorted(allowed))

@@ -12,12 +12,12 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
-import warnings
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 import numpy as np
 
@@ -51,6 +51,13 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
+def print_json(value: object, file: TextIO | None = None) -> None:
+    """Prints a ``--json`` report (json is imported only by the runs that print one)."""
+    import json
+
+    print(json.dumps(value, indent=1), file=file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``caffe-bn-merge`` and ``python -m caffe2trt_bn``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -61,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     module = COMMANDS.get(args[0]) if args else None
     if module is None and args and not os.path.exists(args[0]):
+        import difflib  # only for a mistyped command
+
         close = difflib.get_close_matches(args[0], COMMANDS, n=1, cutoff=0.75)
         if close:
             print(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", file=sys.stderr)

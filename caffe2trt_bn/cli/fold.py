@@ -12,12 +12,11 @@ OpenCV is imported only for ``--verify``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Sequence
 
-from . import PROG, add_output_options, print_table, print_warnings
+from . import PROG, add_output_options, print_json, print_table, print_warnings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -102,7 +101,7 @@ def run(argv: Sequence[str]) -> int:
                 "outputs": [c.to_json() for c in checks],
             },
         }
-        print(json.dumps(summary, indent=1))
+        print_json(summary)
     elif not args.quiet:
         rows = []
         for g in result.groups:

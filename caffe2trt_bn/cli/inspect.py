@@ -13,7 +13,6 @@ would not (the report is printed either way), 2 for a usage error.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Caffe2TrtError, Diagnostic
-from . import PROG, print_table, print_warnings
+from . import PROG, print_json, print_table, print_warnings
 
 if TYPE_CHECKING:  # the package modules are imported when a command runs (start-up time)
     from ..fuse import Group
@@ -185,18 +184,15 @@ def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     report = inspect_net(args.prototxt, args.caffemodel)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "prototxt": report.prototxt,
-                    "caffemodel": report.caffemodel,
-                    "v1": report.v1,
-                    "message": report.message,
-                    "convertible": report.convertible,
-                    "layers": [r.to_json() for r in report.layers],
-                },
-                indent=1,
-            )
+        print_json(
+            {
+                "prototxt": report.prototxt,
+                "caffemodel": report.caffemodel,
+                "v1": report.v1,
+                "message": report.message,
+                "convertible": report.convertible,
+                "layers": [r.to_json() for r in report.layers],
+            }
         )
         return 0 if report.convertible else 1
     if report.message is not None:

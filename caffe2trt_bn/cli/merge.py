@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import PROG, add_output_options, print_table, print_warnings
+from . import PROG, add_output_options, print_json, print_table, print_warnings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,7 +62,7 @@ def run(argv: Sequence[str]) -> int:
             ],
             "warnings": [d.to_json() for d in result.diagnostics],
         }
-        print(json.dumps(summary, indent=1))
+        print_json(summary)
         return 0
     if not args.quiet:
         rows = [

@@ -13,11 +13,10 @@ written atomically (never over the input) and the report goes to standard output
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
-from . import PROG, add_output_options, print_warnings
+from . import PROG, add_output_options, print_json, print_warnings
 
 STDOUT = "-"
 
@@ -107,7 +106,7 @@ def run(argv: Sequence[str]) -> int:
             ],
             "warnings": [d.to_json() for d in result.diagnostics],
         }
-        print(json.dumps(summary, indent=1), file=report)
+        print_json(summary, report)
         return 0
     if args.quiet:
         return 0
