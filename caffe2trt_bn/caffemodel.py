@@ -306,6 +306,24 @@ def parse_caffemodel(buf: mmap.mmap | bytes, path: str = "<memory>") -> CaffeMod
     """
     name = ""
     layers: list[ModelLayer] = []
+    try:
+        name = _walk_net(buf, path, layers)
+    except Caffe2TrtError:
+        # Report the first damage in file order: a layer left for later may hold it.
+        for layer in layers:
+            if not layer.decoded:
+                layer._decode()
+        raise
+    if not layers:
+        raise ModelFormatError("no layers found: not a Caffe caffemodel", file=path)
+    return CaffeModel(path=path, name=name, layers=layers, buffer=buf)
+
+
+def _walk_net(buf: mmap.mmap | bytes, path: str, layers: list[ModelLayer]) -> str:
+    """The top-level walk of :func:`parse_caffemodel`: appends every layer to
+    ``layers`` (as soon as it is read, so a caller can look at those before a failure)
+    and returns the net's name."""
+    name = ""
     pos = 0
     end = len(buf)
     while pos < end:
@@ -338,9 +356,7 @@ def parse_caffemodel(buf: mmap.mmap | bytes, path: str = "<memory>") -> CaffeMod
             elif number == NET_NAME:
                 name = wire.decode_string(buf, a, b)
         pos = b
-    if not layers:
-        raise ModelFormatError("no layers found: not a Caffe caffemodel", file=path)
-    return CaffeModel(path=path, name=name, layers=layers, buffer=buf)
+    return name
 
 
 def _parse_layer(

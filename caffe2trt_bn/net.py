@@ -47,8 +47,15 @@ class Net:
 
 
 def load_net(prototxt: str | Path, caffemodel: str | Path) -> Net:
-    """Reads both files of a model (the caffemodel through a read-only memory map)."""
+    """Reads both files of a model (the caffemodel through a read-only memory map).
+
+    Every stored layer is decoded (:meth:`CaffeModel.check`, a few microseconds per
+    layer; blob values stay untouched): a damaged layer is refused here, and a layer is
+    known by the name Caffe gives it (protobuf keeps the last of repeated ``name``
+    fields, which only a full decode sees) before any lookup by name.
+    """
     doc = parse_file(prototxt)
     graph = build_graph(doc)
     model = read_caffemodel(caffemodel)
+    model.check()
     return Net(doc=doc, graph=graph, model=model)
