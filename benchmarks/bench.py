@@ -414,6 +414,61 @@ print(json.dumps({"import": t1 - t0, "first": times[0], "work": times_sorted[len
 """
 
 
+#: Ratios of in-process work measured in one process, the two sides alternating
+#: (A B A B ...), so that a change of the machine's speed during the run (virtual
+#: machines drift by a third or more) reaches both sides alike.  Argument: a JSON list
+#: of [label, side A, side B, rounds]; a side is ["extract", deploy, model] (the median
+#: of 5 calls) or ["protobuf", caffe_pb2.py, model] (one parse, as PROTOBUF_CHILD).
+#: Prints per label the median ratio B/A over the rounds, its range, and each side's median.
+PAIRED_CHILD = r"""
+import importlib.util, json, statistics, sys, time
+import numpy as np
+from caffe2trt_bn import extract
+
+def protobuf_parse(pb2_path, model):
+    spec = importlib.util.spec_from_file_location("caffe_pb2", pb2_path)
+    caffe_pb2 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(caffe_pb2)
+    def run():
+        with open(model, "rb") as f:
+            net = caffe_pb2.NetParameter.FromString(f.read())
+        blobs = {l.name: [np.array(b.data, dtype=np.float32) for b in l.blobs]
+                 for l in net.layer if l.type in ("BatchNorm", "Scale")}
+        assert blobs
+    return run
+
+def timer(side):
+    kind, a, b = side
+    if kind == "protobuf":
+        run = protobuf_parse(a, b)
+        def once():
+            start = time.perf_counter()
+            run()
+            return time.perf_counter() - start
+        return once
+    def median_of_calls():
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            extract(a, b)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+    return median_of_calls
+
+out = {}
+for label, side_a, side_b, rounds in json.loads(sys.argv[1]):
+    ta, tb = timer(side_a), timer(side_b)
+    ta(); tb()  # warm-up
+    a_times, b_times, ratios = [], [], []
+    for _ in range(rounds):
+        x, y = ta(), tb()
+        a_times.append(x); b_times.append(y); ratios.append(y / x)
+    out[label] = {"ratio": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
+                  "a": statistics.median(a_times), "b": statistics.median(b_times), "rounds": rounds}
+print(json.dumps(out))
+"""
+
+
 def child_env(extra_path: Sequence[str] = (), pycache: Path | None = None) -> dict[str, str]:
     """The environment of the children: this one, with ``extra_path`` before PYTHONPATH.
 
@@ -544,6 +599,43 @@ def measure(setup: Setup, rounds: int, warmup: int, work: Path, log: Callable[[s
             tool.prepare()
 
 
+#: The paired in-process comparisons: label -> (model of side A, side A, model of side B,
+#: side B); a side is "extract" or "protobuf".
+PAIRS: dict[str, tuple[str, str, str, str]] = {
+    "protobuf parse work / extract() time": ("resnet152", "extract", "resnet152", "protobuf"),
+    "extract() time resnet50-k7 / resnet50": ("resnet50", "extract", "resnet50-k7", "extract"),
+    "extract() time resnet152 / resnet50": ("resnet50", "extract", "resnet152", "extract"),
+}
+
+
+def measure_paired(
+    files: dict[str, tuple[Path, Path]], rounds: int, work: Path, log: Callable[[str], None]
+) -> dict[str, dict[str, float]]:
+    """Runs the :data:`PAIRS` whose models were generated in one child process
+    (:data:`PAIRED_CHILD`); their ratios are the figures the targets use."""
+    root = package_root()
+    pb2 = Path(root or REPO) / "caffe2trt_bn" / "caffe_pb2.py"
+    spec = []
+    for label, (model_a, side_a, model_b, side_b) in PAIRS.items():
+        if model_a not in files or model_b not in files:
+            continue
+        sides = []
+        for model, side in ((model_a, side_a), (model_b, side_b)):
+            deploy, caffemodel = files[model]
+            sides.append([side, str(pb2 if side == "protobuf" else deploy), str(caffemodel)])
+        spec.append([label, *sides, rounds])
+    if not spec:
+        return {}
+    env = child_env([root] if root else [], work / "pycache")
+    try:
+        sample = run_child([sys.executable, "-c", PAIRED_CHILD, json.dumps(spec)], env, work)
+    except ToolFailed as exc:
+        log(f"  paired measurements failed: {exc}")
+        return {}
+    log(f"  paired in-process measurements done ({len(spec)} pairs, {rounds} rounds each)")
+    return {label: dict(values) for label, values in sample.report.items()}  # type: ignore[union-attr, arg-type]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -636,8 +728,11 @@ def below(measured: float, limit: float) -> tuple[bool, str]:
     return measured <= limit, f"{-share:.0%} under the limit" if share <= 0 else f"{share:.0%} over the limit"
 
 
-def targets(results: dict[str, ModelResult]) -> list[Target]:
-    """The project's performance targets, checked on the ResNet-152-shaped model."""
+def targets(results: dict[str, ModelResult], paired: dict[str, dict[str, float]]) -> list[Target]:
+    """The project's performance targets, checked on the ResNet-152-shaped model.
+
+    Ratios of in-process work come from the paired measurements when there are any
+    (:func:`measure_paired`), else from the separate children."""
     out: list[Target] = []
     big = results.get("resnet152")
     if big is None:
@@ -654,10 +749,11 @@ def targets(results: dict[str, ModelResult]) -> list[Target]:
         w = ext.median_report("work") or 0.0
         out.append(Target("extract() time", f"< {EXTRACT_SECONDS * 1000:.0f} ms", f"{w * 1000:.1f} ms",
                           *below(w, EXTRACT_SECONDS)))
+        label = "protobuf parse work / extract() time"
         pw = pb.median_report("work") if pb else None
-        if pw and w:
-            f = pw / w
-            out.append(Target("protobuf parse work / extract() time", f">= {EXTRACT_SPEEDUP}x", f"{f:.1f}x",
+        f = paired[label]["ratio"] if label in paired else (pw / w if pw and w else None)
+        if f:
+            out.append(Target(label, f">= {EXTRACT_SPEEDUP}x", f"{f:.1f}x{paired_note(paired, label)}",
                               f >= EXTRACT_SPEEDUP, f"{f / EXTRACT_SPEEDUP:.2f}x the minimum"))
     if fold and cp:
         r = fold.median_wall() / cp.median_wall()
@@ -667,7 +763,7 @@ def targets(results: dict[str, ModelResult]) -> list[Target]:
         rss = fold.median_rss() / MIB
         out.append(Target("fold peak RSS", f"<= {limit:.0f} MiB (half the model + {FOLD_RSS_EXTRA_MIB} MiB)",
                           f"{rss:.0f} MiB", *below(rss, limit)))
-    out += scaling_targets(results)
+    out += scaling_targets(results, paired)
     return out
 
 
@@ -680,7 +776,15 @@ def extract_time(res: ModelResult | None) -> float | None:
     return tool.median_report("work") if tool else None
 
 
-def scaling_targets(results: dict[str, ModelResult]) -> list[Target]:
+def paired_note(paired: dict[str, dict[str, float]], label: str) -> str:
+    """How a figure was measured, when paired: `` (paired: min-max)``."""
+    if label not in paired:
+        return ""
+    p = paired[label]
+    return f" (paired, {int(p['rounds'])} rounds: {p['min']:.2f}-{p['max']:.2f}x)"
+
+
+def scaling_targets(results: dict[str, ModelResult], paired: dict[str, dict[str, float]]) -> list[Target]:
     """Extraction time follows the number of layers, not the bytes.
 
     Bytes alone (resnet50 -> resnet50-k7: the same layers and channels, 3x the bytes)
@@ -694,14 +798,16 @@ def scaling_targets(results: dict[str, ModelResult]) -> list[Target]:
         if not ta or not tb:
             continue
         ra, rb = results[a], results[b]
-        layer_ratio, byte_ratio, time_ratio = rb.layers / ra.layers, rb.model_bytes / ra.model_bytes, tb / ta
+        label = f"extract() time {b} / {a}"
+        layer_ratio, byte_ratio = rb.layers / ra.layers, rb.model_bytes / ra.model_bytes
+        time_ratio = paired[label]["ratio"] if label in paired else tb / ta
         limit = layer_ratio * (1 + tol)
         what = "the layer ratio" if layer_ratio != 1 else "1 (same layers)"
         out.append(
             Target(
-                f"extract() time {b} / {a} (layers x{layer_ratio:.2f}, bytes x{byte_ratio:.2f})",
+                f"{label} (layers x{layer_ratio:.2f}, bytes x{byte_ratio:.2f})",
                 f"<= {what} + {tol:.0%} = {limit:.2f}x",
-                f"{time_ratio:.2f}x",
+                f"{time_ratio:.2f}x{paired_note(paired, label)}",
                 *below(time_ratio, limit),
             )
         )
@@ -754,7 +860,7 @@ def load_average() -> str:
         return "?"
 
 
-def report(results: dict[str, ModelResult], args: argparse.Namespace) -> str:
+def report(results: dict[str, ModelResult], paired: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
         "# caffe-bn-merge benchmark results",
         "",
@@ -785,7 +891,23 @@ def report(results: dict[str, ModelResult], args: argparse.Namespace) -> str:
             *ratio_table(res),
             "",
         ]
-    tgt = targets(results)
+    if paired:
+        lines += [
+            "## Paired in one process",
+            "",
+            (
+                "Both sides alternate in one process, so a drift of the machine's speed during the run reaches "
+                "both alike; an `extract()` side is the median of 5 calls, a protobuf side one parse."
+            ),
+            "",
+            "| ratio | side A (median) | side B (median) | B / A (median) | range |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for label, p in paired.items():
+            lines.append(f"| {label} | {fmt_s(p['a'])} | {fmt_s(p['b'])} | {p['ratio']:.2f}x | "
+                         f"{p['min']:.2f}-{p['max']:.2f}x |")
+        lines.append("")
+    tgt = targets(results, paired)
     if tgt:
         lines += ["## Targets (ResNet-152-shaped model)", "", "| target | limit | measured | met | margin |",
                   "| --- | --- | ---: | --- | --- |"]
@@ -865,10 +987,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     results: dict[str, ModelResult] = {}
+    paired: dict[str, dict[str, float]] = {}
     with workdir(args) as work:
+        files: dict[str, tuple[Path, Path]] = {}
         for kind in args.models:
             start = time.perf_counter()
             deploy, model, n_layers = write_model(kind, work, args.seed)
+            files[kind] = (deploy, model)
             size = model.stat().st_size
             log(f"{kind}: wrote {model.name} ({size / MIB:.0f} MiB, {n_layers} deploy layers) in "
                 f"{time.perf_counter() - start:.1f} s")
@@ -879,17 +1004,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure(setup, args.runs, args.warmup, work, log)
             results[kind] = ModelResult(kind, n_layers, size, setup, load_before, load_average())
             print_summary(results[kind])
-            for path in (deploy, model):
-                if not args.keep:
+        paired = measure_paired(files, args.runs, work, log)
+        if not args.keep:
+            for paths in files.values():
+                for path in paths:
                     path.unlink()
-    tgt = targets(results)
+    tgt = targets(results, paired)
     if tgt:
         print("\nTargets (ResNet-152-shaped model):")
         for t in tgt:
             met = "n/a" if t.met is None else ("met" if t.met else "NOT MET")
             print(f"  {t.what}: {t.measured} (limit {t.limit}) {met}; {t.margin}")
     if not args.no_results:
-        args.results.write_text(report(results, args))
+        args.results.write_text(report(results, paired, args))
         log(f"wrote {args.results}")
     return 0
 
