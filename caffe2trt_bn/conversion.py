@@ -7,7 +7,6 @@ public array API that turns those warnings into Python warnings (or errors under
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
 from .errors import Diagnostic, issue_warnings
 from .fuse import Group, compute_groups
+from .gcpause import gc_paused
 from .net import Net, load_net
 
 
@@ -74,16 +74,8 @@ def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
 
     ``strict`` turns the first warning into a :class:`StrictModeError`.
     """
-    # Loading a net creates tens of thousands of small objects and no reference cycles:
-    # pausing the cyclic garbage collector meanwhile spares its repeated full scans.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        net = load_net(prototxt, caffemodel)
-        return convert_net(net, strict=strict)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with gc_paused():
+        return convert_net(load_net(prototxt, caffemodel), strict=strict)
 
 
 def convert_net(net: Net, *, strict: bool = False) -> Conversion:
@@ -179,6 +171,9 @@ def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
     :class:`Caffe2TrtWarning`; ``strict=True`` raises them as errors instead.  Errors
     in the input raise :class:`Caffe2TrtError`.
     """
-    result = convert(prototxt, caffemodel, strict=strict)
-    issue_warnings(result.diagnostics)
-    return result.weights
+    with gc_paused():
+        result = convert(prototxt, caffemodel, strict=strict)
+        weights, diagnostics = result.weights, result.diagnostics
+        del result  # the net goes now, while the collector is paused
+    issue_warnings(diagnostics)
+    return weights

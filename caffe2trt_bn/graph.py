@@ -14,10 +14,10 @@ state ``caffe.Net(prototxt, caffe.TEST)`` loads a net in (:func:`net_state`).
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 
 from .errors import GraphError, PrototxtSyntaxError
+from .gcpause import gc_paused
 from .prototxt import Document, Node
 
 
@@ -159,16 +159,8 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     Raises :class:`GraphError` for duplicate names of layers whose weights are read
     (:data:`NAMED_WEIGHTS`) and for bottoms that no earlier layer or net input produces.
     """
-    # The graph holds no reference cycles; as in prototxt parsing, pausing the cyclic
-    # garbage collector while thousands of layers, lists and values are created keeps
-    # its passes over the (large) parsed tree out of the build.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # the graph holds no reference cycles
         return _build_graph(doc, phase)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _build_graph(doc: Document, phase: str) -> Graph:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .caffemodel import Blob, CaffeModel, read_caffemodel
 from .errors import GraphError
+from .gcpause import gc_paused
 from .graph import Graph, Layer, build_graph
 from .prototxt import Document, parse_file
 
@@ -54,8 +55,9 @@ def load_net(prototxt: str | Path, caffemodel: str | Path) -> Net:
     known by the name Caffe gives it (protobuf keeps the last of repeated ``name``
     fields, which only a full decode sees) before any lookup by name.
     """
-    doc = parse_file(prototxt)
-    graph = build_graph(doc)
-    model = read_caffemodel(caffemodel)
-    model.check()
-    return Net(doc=doc, graph=graph, model=model)
+    with gc_paused():
+        doc = parse_file(prototxt)
+        graph = build_graph(doc)
+        model = read_caffemodel(caffemodel)
+        model.check()
+        return Net(doc=doc, graph=graph, model=model)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import gc
 import os
 import re
 from bisect import bisect_right
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, NoReturn, Sequence, overload
 
 from .errors import PrototxtSyntaxError, file_error
+from .gcpause import gc_paused
 
 __all__ = [
     "MAX_DEPTH",
@@ -1036,16 +1036,9 @@ def parse_file(path: str | os.PathLike[str]) -> Document:
 
 
 def _parse(text: str, path: str | None) -> Document:
-    # The tree holds no reference cycles; pausing the cyclic garbage collector while tens
-    # of thousands of nodes are created saves about a fifth of the parse time.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # the tree holds no reference cycles
         document = _parse_plain(text, path)
         return document if document is not None else _parse_tokens(text, path)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 # The plain subset of the text format that nets are written in: fields ``name: value``
