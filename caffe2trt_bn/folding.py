@@ -49,9 +49,24 @@ import numpy as np
 from .atomic import atomic_output, check_output_path, same_file
 from .batchnorm import BATCHNORM_TYPES, Affine, to_float32
 from .caffemodel import Blob
-from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError, OutputError, file_error, issue_warnings
-from .export.caffe import BlobValues, LayerEdit, RewriteBlobs, scale_layer_payload, write_caffemodel
+from .errors import (
+    Caffe2TrtError,
+    Diagnostic,
+    GraphError,
+    ModelValueError,
+    OutputError,
+    file_error,
+    issue_warnings,
+)
+from .export.caffe import (
+    BlobValues,
+    LayerEdit,
+    RewriteBlobs,
+    scale_layer_payload,
+    write_caffemodel,
+)
 from .fuse import Group, compute_groups
+from .gcpause import gc_paused
 from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
 from .net import Net, load_net
 from .prototxt import Document, parse, parse_file, quote
@@ -168,13 +183,15 @@ def fold(
     written).  Raises :class:`Caffe2TrtError` for problems with the input.
     """
     prototxt_out, caffemodel_out = output_paths(prototxt, caffemodel, outdir)
-    net = load_net(prototxt, caffemodel)
-    plan = plan_fold(net)
-    if strict and plan.diagnostics:
-        raise plan.diagnostics[0].as_error()
-    write_plan(plan, prototxt_out, caffemodel_out)
+    with gc_paused():  # planning and writing make many objects beside the loaded net, no cycles
+        net = load_net(prototxt, caffemodel)
+        plan = plan_fold(net)
+        if strict and plan.diagnostics:
+            raise plan.diagnostics[0].as_error()
+        write_plan(plan, prototxt_out, caffemodel_out)
+        result = FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
     issue_warnings(plan.diagnostics)
-    return FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
+    return result
 
 
 def output_paths(

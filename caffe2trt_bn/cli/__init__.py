@@ -22,6 +22,7 @@ from typing import TextIO
 import numpy as np
 
 from ..errors import Caffe2TrtError, Caffe2TrtWarning, Diagnostic
+from ..gcpause import gc_paused
 
 PROG = "caffe-bn-merge"
 
@@ -78,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
         # name; numpy's own floating-point warnings would only add unnamed stderr lines.
         # Model warnings are printed by each command; their Python form is for API users.
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        # A run loads one net and makes no reference cycles worth collecting: the cyclic
+        # collector stays paused throughout (its passes would walk the whole loaded net).
+        with np.errstate(all="ignore"), warnings.catch_warnings(), gc_paused():
             warnings.simplefilter("ignore", Caffe2TrtWarning)
             if module is not None:
                 return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
