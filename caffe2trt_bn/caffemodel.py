@@ -9,8 +9,10 @@ blobs are) when one of them is asked for, and its blobs when :attr:`ModelLayer.b
 is, each as a :class:`Blob` whose ``data`` is a numpy view straight into the
 memory-mapped file.  So reading a 600 MB model costs a few microseconds per layer and
 touches only the pages of the layers a caller uses; a damaged layer is reported (file
-and layer named) when it is used, or by :meth:`CaffeModel.check` for callers that copy
-every layer.
+and layer named) when it is used, or by :meth:`CaffeModel.check`, which decodes every
+layer's small fields (never its blobs): ``net.load_net``, and so every command, calls it,
+so that a damaged layer anywhere is refused and every layer is known by its last ``name``
+as protobuf reads it (a layer with two is refused).
 
 Blob payloads understood (``BlobProto`` field numbers): ``data`` 5 (packed or unpacked
 float32), ``double_data`` 8 (packed or unpacked float64), and the NVIDIA Caffe / OpenCV
@@ -246,8 +248,9 @@ class CaffeModel:
         """Decodes every layer not decoded yet, so a malformed layer raises now.
 
         Reading decodes each layer's name only, and the rest when a caller first uses
-        it; a caller that writes every layer back (folding copies the untouched ones
-        verbatim) calls this first, to refuse a damaged file before producing anything.
+        it; ``net.load_net`` calls this, so a damaged file is refused before anything is
+        computed or written (folding copies the untouched layers verbatim), and a lookup
+        by name never meets a layer whose later ``name`` field would rename it.
         Blob payloads are left to :attr:`ModelLayer.blobs`, as when reading.
         """
         for layer in self.layers:
