@@ -355,22 +355,35 @@ def run_child(argv: Sequence[str], env: dict[str, str] | None, cwd: Path) -> Sam
 
 # Child programs of the Python peers.  Each prints one JSON line with the time of its
 # work alone (``work``, seconds), measured inside the process.
-PROTOBUF_CHILD = r"""
-import importlib.util, json, sys, time
+#: The protobuf peer's work, shared by PROTOBUF_CHILD and PAIRED_CHILD: the generated
+#: module loaded from its file (not through our package), then a full parse with numpy
+#: arrays of the BatchNorm and Scale blobs.
+PROTOBUF_WORK = r"""
+import importlib.util
 import numpy as np
+
+def load_caffe_pb2(path):
+    spec = importlib.util.spec_from_file_location("caffe_pb2", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+def protobuf_parse(caffe_pb2, model):
+    with open(model, "rb") as f:
+        net = caffe_pb2.NetParameter.FromString(f.read())
+    blobs = {l.name: [np.array(b.data, dtype=np.float32) for b in l.blobs]
+             for l in net.layer if l.type in ("BatchNorm", "Scale")}
+    assert blobs
+    return net, blobs
+"""
+
+PROTOBUF_CHILD = PROTOBUF_WORK + r"""
+import json, sys, time
 t0 = time.perf_counter()
-spec = importlib.util.spec_from_file_location("caffe_pb2", sys.argv[1])
-caffe_pb2 = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(caffe_pb2)
+caffe_pb2 = load_caffe_pb2(sys.argv[1])
 t1 = time.perf_counter()
-with open(sys.argv[2], "rb") as f:
-    net = caffe_pb2.NetParameter.FromString(f.read())
-blobs = {}
-for layer in net.layer:
-    if layer.type in ("BatchNorm", "Scale"):
-        blobs[layer.name] = [np.array(b.data, dtype=np.float32) for b in layer.blobs]
+net, blobs = protobuf_parse(caffe_pb2, sys.argv[2])  # freed after the timing, at exit
 t2 = time.perf_counter()
-assert blobs
 print(json.dumps({"work": t2 - t1, "import": t1 - t0, "layers": len(blobs)}))
 """
 
@@ -420,30 +433,17 @@ print(json.dumps({"import": t1 - t0, "first": times[0], "work": times_sorted[len
 #: of [label, side A, side B, rounds]; a side is ["extract", deploy, model] (the median
 #: of 5 calls) or ["protobuf", caffe_pb2.py, model] (one parse, as PROTOBUF_CHILD).
 #: Prints per label the median ratio B/A over the rounds, its range, and each side's median.
-PAIRED_CHILD = r"""
-import importlib.util, json, statistics, sys, time
-import numpy as np
+PAIRED_CHILD = PROTOBUF_WORK + r"""
+import json, statistics, sys, time
 from caffe2trt_bn import extract
-
-def protobuf_parse(pb2_path, model):
-    spec = importlib.util.spec_from_file_location("caffe_pb2", pb2_path)
-    caffe_pb2 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(caffe_pb2)
-    def run():
-        with open(model, "rb") as f:
-            net = caffe_pb2.NetParameter.FromString(f.read())
-        blobs = {l.name: [np.array(b.data, dtype=np.float32) for b in l.blobs]
-                 for l in net.layer if l.type in ("BatchNorm", "Scale")}
-        assert blobs
-    return run
 
 def timer(side):
     kind, a, b = side
     if kind == "protobuf":
-        run = protobuf_parse(a, b)
+        caffe_pb2 = load_caffe_pb2(a)
         def once():
             start = time.perf_counter()
-            run()
+            protobuf_parse(caffe_pb2, b)  # freed inside the timing, like extract()'s net
             return time.perf_counter() - start
         return once
     def median_of_calls():
@@ -505,6 +505,17 @@ def package_root() -> str | None:
     return str(REPO) if (REPO / "caffe2trt_bn").is_dir() else None
 
 
+def caffe_pb2_path() -> Path:
+    """The generated protobuf module the protobuf peer loads: the checkout's, or the
+    installed package's."""
+    pb2 = Path(package_root() or REPO) / "caffe2trt_bn" / "caffe_pb2.py"
+    if not pb2.exists():
+        import caffe2trt_bn
+
+        pb2 = Path(caffe2trt_bn.__file__).parent / "caffe_pb2.py"
+    return pb2
+
+
 @dataclass
 class Setup:
     """Which tools can run here, and why the others are skipped."""
@@ -544,11 +555,7 @@ def make_tools(args: argparse.Namespace, deploy: Path, model: Path, work: Path) 
         skipped["fold"] = f"`caffe-bn-merge fold` is not available here ({why})"
     extract_argv = [py, "-c", EXTRACT_CHILD, str(deploy), str(model), str(args.loops)]
     tools.append(Tool("extract", "extract() in-process", extract_argv, ours))
-    pb2 = Path(root or REPO) / "caffe2trt_bn" / "caffe_pb2.py"
-    if not pb2.exists():
-        import caffe2trt_bn
-
-        pb2 = Path(caffe2trt_bn.__file__).parent / "caffe_pb2.py"
+    pb2 = caffe_pb2_path()
     why = probe([py, "-c", "import google.protobuf, numpy"], plain)
     if why is None:
         protobuf_argv = [py, "-c", PROTOBUF_CHILD, str(pb2), str(model)]
@@ -614,7 +621,7 @@ def measure_paired(
     """Runs the :data:`PAIRS` whose models were generated in one child process
     (:data:`PAIRED_CHILD`); their ratios are the figures the targets use."""
     root = package_root()
-    pb2 = Path(root or REPO) / "caffe2trt_bn" / "caffe_pb2.py"
+    pb2 = caffe_pb2_path()
     spec = []
     for label, (model_a, side_a, model_b, side_b) in PAIRS.items():
         if model_a not in files or model_b not in files:
