@@ -3,8 +3,8 @@
 
 The script writes ResNet-50- and ResNet-152-shaped Caffe models (deterministic random
 weights, BatchNorm statistics stored the way Caffe accumulates them), and a ResNet-50
-at half width (the same layers, a quarter of the bytes), into a temporary folder, then
-runs, side by side in one session, each of:
+with 7x7 bottleneck kernels (the same layers and channels, 3x the bytes), into a
+temporary folder, then runs, side by side in one session, each of:
 
 * ``caffe-bn-merge DEPLOY MODEL -o x.h5`` as a whole process (start-up included);
 * ``caffe-bn-merge fold DEPLOY MODEL -o OUTDIR`` as a whole process;
@@ -12,7 +12,10 @@ runs, side by side in one session, each of:
 * the peers: a full protobuf parse in Python (``NetParameter.FromString`` and numpy
   conversion of the BatchNorm/Scale blobs), OpenCV ``cv2.dnn.readNetFromCaffe``,
   pycaffe ``caffe.Net(...)`` (when an interpreter that can ``import caffe`` is named),
-  and ``cp`` of the caffemodel.
+  and ``cp`` of the caffemodel;
+* yardsticks of what Python can reach at all: two floors of a fold in Python with numpy
+  (``FLOOR_COPY_CHILD``, ``FLOOR_SCALE_CHILD``) and an unchecked single-purpose reader
+  (``SKETCH_WORK``), measured beside ``extract()`` in the paired step.
 
 Every command runs once as a warm-up (so the model is in the page cache for all of them
 alike), then ``--runs`` rounds each run every command once, in the same order; figures
@@ -377,6 +380,77 @@ def protobuf_parse(caffe_pb2, model):
     return net, blobs
 """
 
+#: The yardstick of the ``extract()`` figure: a single-purpose reader of the benchmark's
+#: models that does the arithmetic of ``extract()`` and checks nothing.  It assumes what
+#: these generated models are (every BatchNorm followed by its Scale with a bias, the
+#: default eps, Caffe's field order, well-formed files), builds no graph and reads no
+#: other field.  The protobuf parse's work over its time is what a Python reader reaches
+#: when it checks nothing; one that checks its input has more to do.  Not a tool to use.
+SKETCH_WORK = r"""
+import mmap, re
+import numpy as np
+
+SKETCH_FIELDS = re.compile(rb'^\s*(name|type)\s*:\s*"([^"]*)"', re.M)
+
+def sketch_varint(buf, i):
+    value = shift = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        value |= (byte & 127) << shift
+        shift += 7
+        if byte < 128:
+            return value, i
+
+def sketch_fields(buf, i, end):
+    # (field number, start, end) of each length-delimited field of buf[i:end]
+    while i < end:
+        key, i = sketch_varint(buf, i)
+        kind = key & 7
+        if kind == 2:
+            size, i = sketch_varint(buf, i)
+            yield key >> 3, i, i + size
+            i += size
+        elif kind == 0:
+            i = sketch_varint(buf, i)[1]
+        else:
+            i += 4 if kind == 5 else 8
+
+def sketch_extract(deploy, model):
+    with open(deploy, "rb") as f:
+        names, types = [], []
+        for key, value in SKETCH_FIELDS.findall(f.read()):
+            (names if key == b"name" else types).append(value)
+    layers = list(zip(names[len(names) - len(types):], types))  # the net's own name comes first
+    with open(model, "rb") as f:
+        buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    spans = {}
+    for number, start, end in sketch_fields(buf, 0, len(buf)):
+        if number == 100:  # NetParameter.layer; its name is its first field
+            size, i = sketch_varint(buf, start + 1)
+            spans[bytes(buf[i:i + size])] = (start, end)
+
+    def blobs(name):
+        out = []
+        for number, start, end in sketch_fields(buf, *spans[name]):
+            if number == 7:  # LayerParameter.blobs
+                for field, a, b in sketch_fields(buf, start, end):
+                    if field == 5:  # BlobProto.data, packed
+                        out.append(np.frombuffer(buf, np.float32, (b - a) // 4, a))
+        return out
+
+    result = []
+    for (name, kind), (next_name, next_kind) in zip(layers, layers[1:]):
+        if kind == b"BatchNorm" and next_kind == b"Scale":
+            mean, var, factor = blobs(name)
+            gamma, beta = blobs(next_name)
+            s = 1.0 / float(factor[0])
+            a = 1.0 / np.sqrt(np.multiply(var, s, dtype=np.float64) + float(np.float32(1e-5)))
+            b = -np.multiply(mean, s, dtype=np.float64) * a
+            result.append(((a * gamma).astype(np.float32), (b * gamma + beta).astype(np.float32)))
+    return result
+"""
+
 PROTOBUF_CHILD = PROTOBUF_WORK + r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -408,6 +482,56 @@ t1 = time.perf_counter()
 print(json.dumps({"work": t1 - t0}))
 """
 
+#: Floors of ``fold`` (not tools to use).  Any fold written in Python with numpy starts
+#: the interpreter, imports numpy and writes a file the size of the model:
+#: FLOOR_COPY_CHILD does only that (the copy in the kernel, as cp does).
+#: FLOOR_SCALE_CHILD also does a fold's arithmetic once over the whole file, as fast as
+#: numpy allows: every 4 bytes read as a float32, widened, multiplied by one factor per
+#: row of 1024 values, rounded once and written from a writer thread; no parsing, no
+#: checks, no fsync.
+FLOOR_COPY_CHILD = r"""
+import shutil, sys
+import numpy  # noqa: F401
+shutil.copyfile(sys.argv[1], sys.argv[2])
+"""
+
+FLOOR_SCALE_CHILD = r"""
+import mmap, queue, sys, threading
+import numpy as np
+ROW, CHUNK = 1024, 1 << 18  # values per factor, values per chunk
+with open(sys.argv[1], "rb") as f:
+    src = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+count = len(src) // 4
+full = count - count % CHUNK
+values = np.frombuffer(src, dtype=np.float32, count=count)
+factors = np.linspace(0.5, 1.5, count // ROW + 1)
+pending, free = queue.Queue(4), queue.Queue()
+for _ in range(6):
+    free.put(np.empty(CHUNK, dtype=np.float32))
+out = open(sys.argv[2], "wb")
+
+def write():
+    while (chunk := pending.get()) is not None:
+        out.write(chunk.data)
+        free.put(chunk)
+
+writer = threading.Thread(target=write)
+writer.start()
+wide = np.empty(CHUNK)
+with np.errstate(all="ignore"):  # not every 4 bytes are a weight
+    for start in range(0, full, CHUNK):
+        wide[...] = values[start:start + CHUNK]
+        rows = wide.reshape(-1, ROW)
+        rows *= factors[start // ROW:(start + CHUNK) // ROW, None]
+        chunk = free.get()
+        chunk[...] = wide
+        pending.put(chunk)
+pending.put(None)
+writer.join()
+out.write(src[full * 4:])
+out.close()
+"""
+
 EXTRACT_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -430,27 +554,31 @@ print(json.dumps({"import": t1 - t0, "first": times[0], "work": times_sorted[len
 #: Ratios of in-process work measured in one process, the two sides alternating
 #: (A B A B ...), so that a change of the machine's speed during the run (virtual
 #: machines drift by a third or more) reaches both sides alike.  Argument: a JSON list
-#: of [label, side A, side B, rounds]; a side is ["extract", deploy, model] (the median
-#: of 5 calls) or ["protobuf", caffe_pb2.py, model] (one parse, as PROTOBUF_CHILD).
+#: of [label, side A, side B, rounds]; a side is ["extract", deploy, model] or
+#: ["sketch", deploy, model] (the median of 5 calls of extract() or of SKETCH_WORK's
+#: reader) or ["protobuf", caffe_pb2.py, model] (one parse, as PROTOBUF_CHILD).
 #: Prints per label the median ratio B/A over the rounds, its range, and each side's median.
-PAIRED_CHILD = PROTOBUF_WORK + r"""
+PAIRED_CHILD = PROTOBUF_WORK + SKETCH_WORK + r"""
 import json, statistics, sys, time
 from caffe2trt_bn import extract
+
+modules = {}  # a second load of caffe_pb2 would clash in protobuf's descriptor pool
 
 def timer(side):
     kind, a, b = side
     if kind == "protobuf":
-        caffe_pb2 = load_caffe_pb2(a)
+        caffe_pb2 = modules.get(a) or modules.setdefault(a, load_caffe_pb2(a))
         def once():
             start = time.perf_counter()
             protobuf_parse(caffe_pb2, b)  # freed inside the timing, like extract()'s net
             return time.perf_counter() - start
         return once
+    call = sketch_extract if kind == "sketch" else extract
     def median_of_calls():
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            extract(a, b)
+            call(a, b)
             times.append(time.perf_counter() - start)
         return statistics.median(times)
     return median_of_calls
@@ -581,6 +709,12 @@ def make_tools(args: argparse.Namespace, deploy: Path, model: Path, work: Path) 
         tools.append(Tool("cp", "cp (copy of the caffemodel)", [cp, str(model), str(cp_dst)], plain, rm(cp_dst)))
     else:
         skipped["cp"] = "no cp command"
+    floor_dst = work / "floor.caffemodel"
+    for key, label, child in (
+        ("floor-copy", "floor: Python + numpy, copy in the kernel", FLOOR_COPY_CHILD),
+        ("floor-scale", "floor: Python + numpy, scale every value and write", FLOOR_SCALE_CHILD),
+    ):
+        tools.append(Tool(key, label, [py, "-c", child, str(model), str(floor_dst)], plain, rm(floor_dst)))
     return Setup(tools, skipped)
 
 
@@ -607,9 +741,11 @@ def measure(setup: Setup, rounds: int, warmup: int, work: Path, log: Callable[[s
 
 
 #: The paired in-process comparisons: label -> (model of side A, side A, model of side B,
-#: side B); a side is "extract" or "protobuf".
+#: side B); a side is "extract", "sketch" (the unchecked reader of SKETCH_WORK) or "protobuf".
 PAIRS: dict[str, tuple[str, str, str, str]] = {
     "protobuf parse work / extract() time": ("resnet152", "extract", "resnet152", "protobuf"),
+    "protobuf parse work / unchecked sketch time": ("resnet152", "sketch", "resnet152", "protobuf"),
+    "extract() time / unchecked sketch time": ("resnet152", "sketch", "resnet152", "extract"),
     "extract() time resnet50-k7 / resnet50": ("resnet50", "extract", "resnet50-k7", "extract"),
     "extract() time resnet152 / resnet50": ("resnet50", "extract", "resnet152", "extract"),
 }
@@ -693,7 +829,7 @@ def results_table(res: ModelResult) -> list[str]:
 
 def ratio_table(res: ModelResult) -> list[str]:
     """Markdown rows: each of our figures divided by each peer's (below 1 = faster/smaller)."""
-    peers = [t for t in res.setup.tools if t.key in ("protobuf", "opencv", "pycaffe", "cp")]
+    peers = [t for t in res.setup.tools if t.key in ("protobuf", "opencv", "pycaffe", "cp", "floor-scale")]
     if not peers:
         return []
     head = "| ours / peer | " + " | ".join(p.label for p in peers) + " |"
@@ -762,9 +898,17 @@ def targets(results: dict[str, ModelResult], paired: dict[str, dict[str, float]]
         if f:
             out.append(Target(label, f">= {EXTRACT_SPEEDUP}x", f"{f:.1f}x{paired_note(paired, label)}",
                               f >= EXTRACT_SPEEDUP, f"{f / EXTRACT_SPEEDUP:.2f}x the minimum"))
+    for label in ("protobuf parse work / unchecked sketch time", "extract() time / unchecked sketch time"):
+        if label in paired:  # how far a Python reader that checks nothing gets (SKETCH_WORK)
+            f = paired[label]["ratio"]
+            out.append(Target(f"reference: {label}", "-", f"{f:.2f}x{paired_note(paired, label)}", None, "-"))
     if fold and cp:
         r = fold.median_wall() / cp.median_wall()
         out.append(Target("fold wall / cp wall", f"<= {FOLD_VS_CP}x", f"{r:.2f}x", *below(r, FOLD_VS_CP)))
+        for floor in (big.tool("floor-copy"), big.tool("floor-scale")):
+            if floor:  # what any fold in Python with numpy pays at least (FLOOR_*_CHILD)
+                r = floor.median_wall() / cp.median_wall()
+                out.append(Target(f"reference: {floor.label} wall / cp wall", "-", f"{r:.2f}x", None, "-"))
     if fold:
         limit = big.model_bytes / 2 / MIB + FOLD_RSS_EXTRA_MIB
         rss = fold.median_rss() / MIB

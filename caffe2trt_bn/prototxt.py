@@ -270,10 +270,10 @@ class _Container:
         return self.children
 
     def _index_of(self, node: Node) -> int:
-        for index, child in enumerate(self._kids()):
-            if child is node:
-                return index
-        return -1
+        try:
+            return self._kids().index(node)  # nodes compare by identity (eq=False)
+        except ValueError:
+            return -1
 
     def _set_trivia_after(self, index: int, text: str) -> None:
         """Sets the trivia that follows child ``index`` (the next lead or the closing trivia)."""
