@@ -39,6 +39,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ from .export.caffe import (
     scale_layer_payload,
     write_caffemodel,
 )
-from .fuse import Group, compute_groups
+from .fuse import Group, check_float32_range, compute_groups
 from .gcpause import gc_paused
 from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
 from .net import Net, load_net
@@ -219,21 +220,32 @@ def output_paths(
 
 def write_plan(plan: FoldPlan, prototxt_out: Path, caffemodel_out: Path) -> None:
     """Writes both outputs atomically (creating their folder); on any failure neither
-    output is replaced."""
+    output is replaced, and the folders this call created are removed again."""
     inputs = [p for p in (plan.net.prototxt_path, plan.net.caffemodel_path) if p is not None]
     folder = prototxt_out.parent
+    created: list[Path] = []  # deepest first
+    for missing in (folder, *folder.parents):
+        if missing.exists():
+            break
+        created.append(missing)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise file_error(exc, folder, writing=True) from None
-    for path in (prototxt_out, caffemodel_out):
-        check_output_path(path, inputs)
-    data = plan.text.encode("utf-8")
-    with atomic_output(prototxt_out, inputs) as proto_tmp, atomic_output(caffemodel_out, inputs) as model_tmp:
-        with open(model_tmp, "wb") as f:
-            write_caffemodel(plan.net.model, f, plan.edits)
-        with open(proto_tmp, "wb") as f:
-            f.write(data)
+    try:
+        for path in (prototxt_out, caffemodel_out):
+            check_output_path(path, inputs)
+        data = plan.text.encode("utf-8")
+        with atomic_output(prototxt_out, inputs) as proto_tmp, atomic_output(caffemodel_out, inputs) as model_tmp:
+            with open(model_tmp, "wb") as f:
+                write_caffemodel(plan.net.model, f, plan.edits)
+            with open(proto_tmp, "wb") as f:
+                f.write(data)
+    except BaseException:
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
 
 
 # --- planning -----------------------------------------------------------------------
@@ -296,6 +308,11 @@ def plan_fold(net: Net) -> FoldPlan:
     added_bias: set[str] = set()
     for target in targets:
         if target.is_scale:
+            if len(target.groups) > 1:  # each group's map fits float32, their product may not
+                try:
+                    check_float32_range(target.affine)
+                except ModelValueError as exc:
+                    raise exc.with_context(file=net.caffemodel_path, layer=target.layer.name) from None
             scale, shift = to_float32(target.affine)
             payload = scale_layer_payload(target.layer.name, target.bottom, target.top, scale, shift)
             _edit_stored(net, stored, target.layer.name, payload, edits)
@@ -460,7 +477,8 @@ def _producer_rewrite(net: Net, target: _Target) -> tuple[RewriteBlobs, bool]:
         stored = blobs[1]
         if stored.count != channels:
             raise mismatch(f"bias has {stored.count} values (shape {stored.shape}) but the output has {channels} channels")
-        bias = stored.data.astype(np.float64) * a + b
+        with np.errstate(invalid="ignore"):  # an infinite stored bias times a zero scale
+            bias = stored.data.astype(np.float64) * a + b
         bias_double = stored.data.dtype == np.float64
         new.append(_array_blob(bias, bias_double, stored, (channels,)))
     else:
@@ -545,8 +563,10 @@ def _scaled_chunks(
 
 
 def _array_blob(values: np.ndarray, double: bool, keep_from: Blob | None, shape: tuple[int, ...]) -> BlobValues:
-    """A small blob whose float64 values are already computed."""
-    rounded = values.astype(np.float64 if double else np.float32)
+    """A small blob whose float64 values are already computed (the writer refuses the
+    non-finite ones by name, so numpy need not warn of them)."""
+    with np.errstate(over="ignore"):
+        rounded = values.astype(np.float64 if double else np.float32)
     return BlobValues(
         count=int(rounded.size), chunks=lambda take: [rounded], double=double, keep_from=keep_from, shape=shape
     )

@@ -130,6 +130,13 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
     affine = stats.affine()
     for layer in group.layers[1:]:
         affine = affine.then(scale_bias_affine(layer, net.blobs(layer), stats.channels))
+    check_float32_range(affine)
+    return affine, stats
+
+
+def check_float32_range(affine: Affine) -> None:
+    """Raises :class:`ModelValueError` (naming the first channel) when a value of
+    ``affine`` does not round to a finite float32, the type of TensorRT and Caffe weights."""
     for what, values in (("scale", affine.a), ("shift", affine.b)):
         if np.abs(values).max(initial=0.0) <= FLOAT32_MAX:  # the usual case, in one pass (NaN fails it)
             continue
@@ -140,7 +147,6 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
             raise ModelValueError(
                 f"the merged {what} is {float(values[c]):.6g}, beyond the float32 range of weights", channel=c
             )
-    return affine, stats
 
 
 @dataclass
@@ -159,6 +165,7 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
     puts the caffemodel and layer into errors, and collects the statistics' warnings and
     an explicit ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST).
+    A group that reads the output of another must have its channel count.
 
     Groups in the common form are computed together (:func:`_bulk_affines`); every
     other group, and every group whose values need a warning or an error, goes through
@@ -171,6 +178,7 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         bulk = _bulk_affines(groups, net)
     computed: list[ComputedGroup] = []
+    by_output: dict[Value, ComputedGroup] = {}
     diagnostics: list[Diagnostic] = []
     for index, group in enumerate(groups):
         done = bulk.get(index)
@@ -181,7 +189,18 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
             except Caffe2TrtError as exc:
                 raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
         affine, stats = done
-        computed.append(ComputedGroup(group, affine, stats))
+        earlier = by_output.get(group.input)
+        if earlier is not None and earlier.affine.channels != affine.channels:
+            # Caffe refuses such weights too (a BatchNorm's blobs have its input's channels).
+            raise ModelValueError(
+                f"has {affine.channels} channels, but its input {group.input.blob!r} is the output of "
+                f"{earlier.group.name!r}, which has {earlier.affine.channels}",
+                file=net.caffemodel_path,
+                layer=group.name,
+            )
+        item = ComputedGroup(group, affine, stats)
+        computed.append(item)
+        by_output[group.output] = item
         if stats.variant == "bvlc" and use_global_stats(group.bn) is False:
             diagnostics.append(
                 Diagnostic(

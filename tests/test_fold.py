@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from caffe2trt_bn import caffe_pb2
+from caffe2trt_bn import caffe_pb2, extract
 from caffe2trt_bn.caffemodel import read_caffemodel
 from caffe2trt_bn.errors import Caffe2TrtError, OutputError
 from caffe2trt_bn.folding import FoldResult, fold, verify_fold
@@ -695,6 +696,79 @@ layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
         fold(proto, model, tmp_path / "out")
     assert info.value.layer == "conv" and info.value.file == str(model)
     assert not (tmp_path / "out").exists()
+
+
+
+def test_chained_batchnorms_of_different_widths_are_an_error(tmp_path: Path) -> None:
+    """A BatchNorm reading the output of another group must have its channels: Caffe
+    refuses to load such weights, and merging the two maps cannot be done.  Both the
+    Scale weights and the fold report it, naming the caffemodel and the second BatchNorm."""
+    rng = np.random.default_rng(11)
+    text = """name: "chain"
+input: "data"
+input_shape { dim: 1 dim: 2 dim: 3 dim: 3 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 1 } }
+layer { name: "bn_a" type: "BatchNorm" bottom: "conv" top: "conv" }
+layer { name: "bn_b" type: "BatchNorm" bottom: "conv" top: "out" }
+"""
+    blobs = {"conv": [rng.normal(0, 0.5, (4, 2, 1, 1)), rng.normal(0, 1, 4)], "bn_a": bn_blobs(rng, 4), "bn_b": bn_blobs(rng, 8)}
+    proto, model = write_model(tmp_path / "in", text, blobs)
+    for run in (lambda: fold(proto, model, tmp_path / "out"), lambda: extract(proto, model)):
+        with pytest.raises(Caffe2TrtError, match="8 channels.*'bn_a'.*4") as info:
+            run()
+        assert info.value.layer == "bn_b" and info.value.file == str(model)
+    assert not (tmp_path / "out").exists()
+
+
+def test_folded_bias_beyond_float32_is_an_error_without_numpy_warnings(tmp_path: Path) -> None:
+    """A folded bias past the float32 range is refused by name, and numpy's own overflow
+    warning does not reach the user."""
+    text = """name: "big"
+input: "data"
+input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 1 kernel_size: 1 } }
+layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
+layer { name: "sc" type: "Scale" bottom: "conv" top: "conv" scale_param { bias_term: true } }
+"""
+    # bias' = bias*a + b with a = 3e38 (the scale) and a conv bias of 2: 6e38 > float32's 3.4e38.
+    blobs = {
+        "conv": [np.ones((1, 1, 1, 1)), np.array([2.0])],
+        "bn": [np.zeros(1), np.ones(1) - 1e-5, np.ones(1)],
+        "sc": [np.array([3e38]), np.zeros(1)],
+    }
+    proto, model = write_model(tmp_path / "in", text, blobs)
+    assert refused_quietly(proto, model, tmp_path / "out", "not finite").layer == "conv"
+
+
+def refused_quietly(proto: Path, model: Path, out: Path, match: str) -> Caffe2TrtError:
+    """The error of a fold that must be refused, numpy warnings raised as errors; the
+    error names the caffemodel and nothing is left at ``out``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(Caffe2TrtError, match=match) as info:
+            fold(proto, model, out)
+    assert info.value.file == str(model)
+    assert not out.exists()
+    return info.value
+
+
+def test_chained_scale_layer_beyond_float32_is_an_error(tmp_path: Path) -> None:
+    """Two groups in a row that cannot fold become one Scale layer; each map fits float32,
+    their product does not: refused by name, nothing written, no numpy warning."""
+    text = """name: "chain"
+input: "data"
+input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }
+layer { name: "bn_a" type: "BatchNorm" bottom: "data" top: "x" }
+layer { name: "sc_a" type: "Scale" bottom: "x" top: "x" scale_param { bias_term: true } }
+layer { name: "bn_b" type: "BatchNorm" bottom: "x" top: "y" }
+layer { name: "sc_b" type: "Scale" bottom: "y" top: "y" scale_param { bias_term: true } }
+"""
+    bn = [np.zeros(1), np.ones(1) - 1e-5, np.ones(1)]
+    blobs = {"bn_a": bn, "sc_a": [np.array([1e30]), np.zeros(1)], "bn_b": bn, "sc_b": [np.array([1e30]), np.zeros(1)]}
+    proto, model = write_model(tmp_path / "in", text, blobs)
+    assert len(extract(proto, model)) == 2  # apart, each group is fine
+    error = refused_quietly(proto, model, tmp_path / "out", "merged scale is 1e\\+60, beyond the float32 range")
+    assert error.layer == "bn_a"
 
 
 # --- verification and the command line ----------------------------------------------

@@ -208,7 +208,7 @@ def test_non_finite_value_in_a_later_chunk_names_the_layer_and_leaves_no_output(
     with pytest.raises(ModelValueError, match=f"folded value {bad} of a blob is not finite") as info:
         fold(proto, model, out)
     assert info.value.layer == "conv" and info.value.file == str(model)
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # the folder fold created is removed again
     assert not writer_threads()
 
 
