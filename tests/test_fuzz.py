@@ -14,6 +14,9 @@ Properties checked for every case:
 * the result is a conversion or a :class:`Caffe2TrtError` whose one-line message names a
   file; no other exception (a crash);
 * a conversion holds only finite float32 values (a NaN never reaches an output);
+* no numpy warning (``RuntimeWarning``: overflow, invalid value) escapes: floating-point
+  trouble is reported as an error or, where the code handles it, silenced there (model
+  warnings, :class:`Caffe2TrtWarning`, are expected and not shown);
 * the case finishes within :data:`CASE_TIME_LIMIT` seconds (no hang).
 
 The CI budget is fixed and the example order derandomized, so a run is reproducible;
@@ -28,6 +31,7 @@ import random
 import re
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +42,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caffe2trt_bn import wire
-from caffe2trt_bn.errors import Caffe2TrtError
+from caffe2trt_bn.errors import Caffe2TrtError, Caffe2TrtWarning
 from caffe2trt_bn.export import FORMATS, save
 from caffe2trt_bn.conversion import convert
 from caffe2trt_bn.net import load_net
@@ -354,7 +358,9 @@ def run_case(seed: Seed, target: str, mutations: Sequence[Mutation], workdir: Pa
     proto_path.write_bytes(proto)
     outcome = Outcome()
     start = time.perf_counter()
-    with time_limit(CASE_TIME_LIMIT):
+    with time_limit(CASE_TIME_LIMIT), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a leaked numpy warning is a crash
+        warnings.simplefilter("ignore", Caffe2TrtWarning)
         if target == "train":
             if to_deploy is not None:
                 _attempt(outcome, "to-deploy", lambda: _deploy_and_reparse(proto_path))
