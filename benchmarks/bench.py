@@ -485,10 +485,11 @@ print(json.dumps({"work": t1 - t0}))
 #: Floors of ``fold`` (not tools to use).  Any fold written in Python with numpy starts
 #: the interpreter, imports numpy and writes a file the size of the model:
 #: FLOOR_COPY_CHILD does only that (the copy in the kernel, as cp does).
-#: FLOOR_SCALE_CHILD also does a fold's arithmetic once over the whole file, as fast as
-#: numpy allows: every 4 bytes read as a float32, widened, multiplied by one factor per
-#: row of 1024 values, rounded once and written from a writer thread; no parsing, no
-#: checks, no fsync.
+#: FLOOR_SCALE_CHILD also does a fold's arithmetic once over the file, as fast as numpy
+#: allows: every 4 bytes of each whole chunk of 1 MiB read as a float32, widened,
+#: multiplied by one factor per row of 1024 values, rounded once and written from a
+#: writer thread (the less than 1 MiB after the last whole chunk is copied); no parsing,
+#: no checks, no fsync.
 FLOOR_COPY_CHILD = r"""
 import shutil, sys
 import numpy  # noqa: F401

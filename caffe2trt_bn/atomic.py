@@ -21,10 +21,14 @@ from .errors import OutputError, file_error
 def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """Refuses outputs that are directories, missing folders, or one of the inputs."""
     out = Path(path)
-    if out.is_dir():
-        raise OutputError("output path is a directory", file=out)
     parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
+    try:
+        is_dir, parent_is_dir = out.is_dir(), parent.is_dir()
+    except OSError as exc:  # a name too long, a folder that may not be searched
+        raise file_error(exc, out, writing=True) from None
+    if is_dir:
+        raise OutputError("output path is a directory", file=out)
+    if not parent_is_dir:
         raise OutputError(f"output folder {str(parent)!r} does not exist", file=out)
     for src in inputs:
         if same_file(out, Path(src)):

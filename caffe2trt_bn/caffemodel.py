@@ -576,7 +576,7 @@ def _parse_blob_fields(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
         shape = (int(data.size),)
     if any(d < 0 for d in shape):
         raise ModelFormatError(f"negative dimension in shape {shape}")
-    expected = int(np.prod(shape, dtype=np.float64)) if shape else 1
+    expected = math.prod(shape)  # exact: a forged shape may hold dims near 2**63
     if expected != data.size:
         raise ModelFormatError(f"shape {shape} needs {expected} values but the blob holds {data.size}")
     return Blob(shape=shape, data=data, span=(start, end), legacy_shape=legacy_shape)

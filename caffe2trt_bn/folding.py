@@ -206,7 +206,11 @@ def output_paths(
         raise OutputError(
             f"the prototxt and the caffemodel are both named {proto_in.name!r}; their outputs would collide", file=out
         )
-    if out.exists() and not out.is_dir():
+    try:
+        is_file = out.exists() and not out.is_dir()
+    except OSError as exc:  # a name too long, a folder that may not be searched
+        raise file_error(exc, out, writing=True) from None
+    if is_file:
         raise OutputError("output folder is a file", file=out)
     targets = (out / proto_in.name, out / model_in.name)
     for target in targets:
@@ -222,16 +226,7 @@ def write_plan(plan: FoldPlan, prototxt_out: Path, caffemodel_out: Path) -> None
     """Writes both outputs atomically (creating their folder); on any failure neither
     output is replaced, and the folders this call created are removed again."""
     inputs = [p for p in (plan.net.prototxt_path, plan.net.caffemodel_path) if p is not None]
-    folder = prototxt_out.parent
-    created: list[Path] = []  # deepest first
-    for missing in (folder, *folder.parents):
-        if missing.exists():
-            break
-        created.append(missing)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise file_error(exc, folder, writing=True) from None
+    created = _make_folder(prototxt_out.parent)
     try:
         for path in (prototxt_out, caffemodel_out):
             check_output_path(path, inputs)
@@ -242,10 +237,35 @@ def write_plan(plan: FoldPlan, prototxt_out: Path, caffemodel_out: Path) -> None
             with open(proto_tmp, "wb") as f:
                 f.write(data)
     except BaseException:
-        for made in created:
-            with contextlib.suppress(OSError):
-                made.rmdir()
+        _remove_folders(created)
         raise
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Creates ``folder`` one path component at a time and returns the folders it created,
+    deepest first (so ``missing/../existing`` creates ``missing`` only, and only that
+    is removed again).  An OS error removes them and becomes an :class:`OutputError`."""
+    created: list[Path] = []
+    current = Path(folder.anchor)
+    try:
+        for part in folder.parts[1:] if folder.anchor else folder.parts:
+            current = current / part
+            try:
+                current.mkdir()
+            except FileExistsError:
+                continue
+            created.insert(0, current)
+    except OSError as exc:
+        _remove_folders(created)
+        raise file_error(exc, folder, writing=True) from None
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Removes the folders :func:`_make_folder` created, if they are still empty."""
+    for made in created:
+        with contextlib.suppress(OSError):
+            made.rmdir()
 
 
 # --- planning -----------------------------------------------------------------------
@@ -358,7 +378,8 @@ def _place(
         clash = _clash(graph, group.output.blob, earlier.layer.index, group.last.index, earlier.folded_layers + group.layers)
         if clash is not None:
             return None, _clash_reason(group.output.blob, earlier.layer.name, clash)
-        earlier.affine = earlier.affine.then(affine)
+        with np.errstate(invalid="ignore", over="ignore"):  # checked where it is written
+            earlier.affine = earlier.affine.then(affine)
         earlier.top = group.output.blob
         earlier.groups.append(group)
         return earlier, None
@@ -477,7 +498,9 @@ def _producer_rewrite(net: Net, target: _Target) -> tuple[RewriteBlobs, bool]:
         stored = blobs[1]
         if stored.count != channels:
             raise mismatch(f"bias has {stored.count} values (shape {stored.shape}) but the output has {channels} channels")
-        with np.errstate(invalid="ignore"):  # an infinite stored bias times a zero scale
+        # Past the range (or an infinite stored bias times a zero scale): the writer
+        # refuses the non-finite values by name.
+        with np.errstate(invalid="ignore", over="ignore"):
             bias = stored.data.astype(np.float64) * a + b
         bias_double = stored.data.dtype == np.float64
         new.append(_array_blob(bias, bias_double, stored, (channels,)))

@@ -313,6 +313,16 @@ CATALOGUE: dict[str, Callable[[Path], Setup]] = {
         d, edited_model(d, lambda n: layer_of(n, "bn1").blobs[0].shape.dim.__setitem__(0, 7)), ModelFormatError,
         "shape (7,) needs 7 values but the blob holds 8", layer="bn1",
     ),
+    # The product of the dims is exact: past 2**1023 it once became a float infinity (and
+    # with a 0 among them NaN), which crashed the conversion to an integer.
+    "shape product beyond float64": lambda d: _bad_model(
+        d, edited_model(d, _set_dims("bn1", 0, [2**62] * 17)), ModelFormatError,
+        f"needs {2 ** (62 * 17)} values but the blob holds 8", layer="bn1",
+    ),
+    "shape product beyond float64 times 0": lambda d: _bad_model(
+        d, edited_model(d, _set_dims("bn1", 0, [2**62] * 17 + [0])), ModelFormatError,
+        "needs 0 values but the blob holds 8", layer="bn1",
+    ),
     # prototxt syntax
     "prototxt missing colon": lambda d: _bad_prototxt(
         d, edited_prototxt(d, lambda t: t.replace('top: "conv2"', 'top "conv2"', 1)), PrototxtSyntaxError,
@@ -615,6 +625,24 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
         assert not (tmp_path / "w.h5").exists()
 
 
+@pytest.mark.parametrize("command", ["merge", "fold", "to-deploy"])
+def test_output_name_too_long(command: str, tmp_path: Path) -> None:
+    """A name the file system refuses is one error line naming it, not a traceback."""
+    long = tmp_path / ("x" * 300)
+    if command == "merge":
+        target = Path(f"{long}.h5")
+        r = run_cli(RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", target)
+    elif command == "fold":
+        target = long
+        r = run_cli("fold", RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", target)
+    else:
+        target = Path(f"{long}.prototxt")
+        r = run_cli("to-deploy", FIXTURES / "train_val_classifier" / "train_val.prototxt", "-o", target)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{target}: cannot write: File name too long"]
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- usage errors: exit 2 -------------------------------------------------------------
 
 
@@ -639,6 +667,15 @@ def test_usage_errors(args: tuple, text: str, tmp_path: Path) -> None:
 
 
 # --- warnings: printed and named, in --json, errors under --strict --------------------
+
+
+def _set_dims(layer: str, blob: int, dims: list[int]) -> Callable[[caffe_pb2.NetParameter], None]:
+    def edit(net: caffe_pb2.NetParameter) -> None:
+        shape = layer_of(net, layer).blobs[blob].shape
+        del shape.dim[:]
+        shape.dim.extend(dims)
+
+    return edit
 
 
 def _set_value(layer: str, blob: int, channel: int, value: float) -> Callable[[caffe_pb2.NetParameter], None]:

@@ -720,23 +720,31 @@ layer { name: "bn_b" type: "BatchNorm" bottom: "conv" top: "out" }
     assert not (tmp_path / "out").exists()
 
 
-def test_folded_bias_beyond_float32_is_an_error_without_numpy_warnings(tmp_path: Path) -> None:
-    """A folded bias past the float32 range is refused by name, and numpy's own overflow
-    warning does not reach the user."""
-    text = """name: "big"
+#: conv -> BatchNorm (an identity) -> Scale; folded, the bias is stored for "conv".
+BIG_BIAS_NET = """name: "big"
 input: "data"
 input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }
 layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 1 kernel_size: 1 } }
 layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
 layer { name: "sc" type: "Scale" bottom: "conv" top: "conv" scale_param { bias_term: true } }
 """
-    # bias' = bias*a + b with a = 3e38 (the scale) and a conv bias of 2: 6e38 > float32's 3.4e38.
+
+
+def big_bias_model(folder: Path, bias: float, scale: float, double: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """:data:`BIG_BIAS_NET` with conv bias ``bias`` and Scale ``scale``: the folded bias
+    is ``bias*scale``."""
     blobs = {
-        "conv": [np.ones((1, 1, 1, 1)), np.array([2.0])],
+        "conv": [np.ones((1, 1, 1, 1)), np.array([bias])],
         "bn": [np.zeros(1), np.ones(1) - 1e-5, np.ones(1)],
-        "sc": [np.array([3e38]), np.zeros(1)],
+        "sc": [np.array([scale]), np.zeros(1)],
     }
-    proto, model = write_model(tmp_path / "in", text, blobs)
+    return write_model(folder, BIG_BIAS_NET, blobs, double=double)
+
+
+def test_folded_bias_beyond_float32_is_an_error_without_numpy_warnings(tmp_path: Path) -> None:
+    """A folded bias past the float32 range is refused by name, and numpy's own overflow
+    warning does not reach the user."""
+    proto, model = big_bias_model(tmp_path / "in", 2.0, 3e38)  # 6e38 > float32's 3.4e38
     assert refused_quietly(proto, model, tmp_path / "out", "not finite").layer == "conv"
 
 
@@ -769,6 +777,35 @@ layer { name: "sc_b" type: "Scale" bottom: "y" top: "y" scale_param { bias_term:
     assert len(extract(proto, model)) == 2  # apart, each group is fine
     error = refused_quietly(proto, model, tmp_path / "out", "merged scale is 1e\\+60, beyond the float32 range")
     assert error.layer == "bn_a"
+
+
+
+def test_overflows_past_float64_are_errors_without_numpy_warnings(tmp_path: Path) -> None:
+    """float64 itself overflows: a double bias times a large scale, and a long chain of
+    groups becoming one Scale layer (1e38 nine times)."""
+    proto, model = big_bias_model(tmp_path / "double", 1e300, 1e10, double=("conv",))
+    assert refused_quietly(proto, model, tmp_path / "out", "not finite").layer == "conv"
+    bn = [np.zeros(1), np.ones(1) - 1e-5, np.ones(1)]
+    layers = ['layer { name: "bn0" type: "BatchNorm" bottom: "data" top: "x" }']
+    layers += [f'layer {{ name: "bn{i}" type: "BatchNorm" bottom: "x" top: "x" }}' for i in range(1, 9)]
+    layers += [f'layer {{ name: "sc{i}" type: "Scale" bottom: "x" top: "x" }}' for i in range(9)]
+    layers = [layers[i // 2 + (i % 2) * 9] for i in range(18)]  # bn0 sc0 bn1 sc1 ...
+    chain = 'name: "chain"\ninput: "data"\ninput_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n' + "\n".join(layers) + "\n"
+    blobs = {f"bn{i}": bn for i in range(9)} | {f"sc{i}": [np.array([1e38])] for i in range(9)}
+    proto, model = write_model(tmp_path / "chain", chain, blobs)
+    assert refused_quietly(proto, model, tmp_path / "out", "merged scale is inf").layer == "bn0"
+
+
+def test_a_failed_fold_removes_only_the_folders_it_created(tmp_path: Path) -> None:
+    """``missing/../existing`` names an existing (empty) folder through a missing one:
+    the failed fold removes ``missing``, which it created, and keeps ``existing``."""
+    proto, model = big_bias_model(tmp_path / "in", 2.0, 3e38)  # refused while writing
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(Caffe2TrtError, match="not finite"):
+        fold(proto, model, tmp_path / "missing" / ".." / "existing")
+    with pytest.raises(Caffe2TrtError, match="not finite"):
+        fold(proto, model, tmp_path / "new" / "deeper")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "in"]
 
 
 # --- verification and the command line ----------------------------------------------
