@@ -19,15 +19,20 @@ from .errors import OutputError, file_error
 
 
 def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
-    """Refuses outputs that are directories, missing folders, or one of the inputs."""
+    """Refuses outputs that are directories, devices, pipes or sockets (an output
+    replaces the file at its path: ``-o /dev/null`` would replace the device), missing
+    folders, or one of the inputs."""
     out = Path(path)
     parent = out.parent if str(out.parent) else Path(".")
     try:
         is_dir, parent_is_dir = out.is_dir(), parent.is_dir()
-    except OSError as exc:  # a name too long, a folder that may not be searched
+        special = out.exists() and not out.is_file() and not is_dir
+    except OSError as exc:  # a name too long, a symlink loop, a folder that may not be searched
         raise file_error(exc, out, writing=True) from None
     if is_dir:
         raise OutputError("output path is a directory", file=out)
+    if special:
+        raise OutputError("is a device, a pipe or a socket, not a file; outputs are written as new files", file=out)
     if not parent_is_dir:
         raise OutputError(f"output folder {str(parent)!r} does not exist", file=out)
     for src in inputs:
@@ -41,9 +46,9 @@ def same_file(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return False
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ import functools
 import math
 import mmap
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -262,6 +263,10 @@ def open_readonly_map(path: str | Path) -> mmap.mmap:
     """Memory-maps ``path`` read-only, turning OS errors into user errors."""
     p = str(path)
     try:
+        kind = os.stat(p).st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):  # a directory: open() says so
+            # Checked before opening: opening a pipe would wait for a writer.
+            raise ModelFormatError("is not a regular file (a caffemodel is read through a memory map)", file=p)
         with open(p, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size == 0:
@@ -575,11 +580,32 @@ def _parse_blob_fields(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
     else:
         shape = (int(data.size),)
     if any(d < 0 for d in shape):
-        raise ModelFormatError(f"negative dimension in shape {shape}")
-    expected = math.prod(shape)  # exact: a forged shape may hold dims near 2**63
+        raise ModelFormatError(f"negative dimension in shape {_shape_text(shape)}")
+    expected = _value_count(shape, data.size)
     if expected != data.size:
-        raise ModelFormatError(f"shape {shape} needs {expected} values but the blob holds {data.size}")
+        needs = f"{expected} values" if expected is not None else f"more than {data.size} values"
+        raise ModelFormatError(f"shape {_shape_text(shape)} needs {needs} but the blob holds {data.size}")
     return Blob(shape=shape, data=data, span=(start, end), legacy_shape=legacy_shape)
+
+
+def _value_count(shape: tuple[int, ...], limit: int) -> int | None:
+    """The number of values ``shape`` holds, exactly, or None when it is more than
+    ``limit`` (a forged shape of many dims near 2**63 must not cost a huge product)."""
+    if 0 in shape:
+        return 0
+    count = 1
+    for d in shape:
+        count *= d
+        if count > limit:
+            return None
+    return count
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """``shape`` for a message: in full up to 8 dims, else the first ones and the count."""
+    if len(shape) <= 8:
+        return str(shape)
+    return f"({', '.join(map(str, shape[:4]))}, ... {len(shape)} dims)"
 
 
 def _parse_caffe_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob | None:

@@ -255,9 +255,11 @@ def _make_folder(folder: Path) -> list[Path]:
             except FileExistsError:
                 continue
             created.insert(0, current)
-    except OSError as exc:
+    except BaseException as exc:  # an OS error, or an interrupt between two folders
         _remove_folders(created)
-        raise file_error(exc, folder, writing=True) from None
+        if isinstance(exc, OSError):
+            raise file_error(exc, folder, writing=True) from None
+        raise
     return created
 
 

@@ -1015,14 +1015,21 @@ def parse(text: str, path: str | None = None) -> Document:
     return _parse(text, path)
 
 
+#: The largest prototxt read (a net of 300,000 layers is about 20 MiB): a device or an
+#: endless pipe given by mistake is refused instead of read until memory runs out.
+MAX_PROTOTXT_BYTES = 512 * 1024 * 1024
+
+
 def parse_file(path: str | os.PathLike[str]) -> Document:
     """Reads ``path`` as UTF-8 and parses it; binary input is reported as such."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_PROTOTXT_BYTES + 1)
     except OSError as exc:
         raise file_error(exc, name, what="prototxt file") from None
+    if len(data) > MAX_PROTOTXT_BYTES:
+        raise PrototxtSyntaxError(f"more than {MAX_PROTOTXT_BYTES >> 20} MiB: not a prototxt", file=name)
     bad = data.find(b"\x00")
     try:
         text = data.decode("utf-8")

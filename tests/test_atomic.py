@@ -13,6 +13,7 @@ import errno
 import hashlib
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -260,6 +261,33 @@ def test_cli_disk_full_mid_write(tmp_path: Path) -> None:
     r = _child(DISK_FULL_AFTER_FIRST_GROUP, str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out))
     assert r.returncode == 1
     assert r.stderr.splitlines() == [f"caffe-bn-merge: error: {out}: cannot write: No space left on device"]
+    assert out.read_bytes() == SENTINEL and listing(tmp_path) == ["w.h5"]
+
+
+SIGTERM_AFTER_FIRST_GROUP = """
+import os, signal, sys
+from caffe2trt_bn.export import h5
+from caffe2trt_bn.cli import main
+original = h5._write_group
+calls = []
+def write_group(f, w, *args):
+    if calls:
+        os.kill(os.getpid(), signal.SIGTERM)
+    calls.append(w)
+    original(f, w, *args)
+h5._write_group = write_group
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_cli_terminated_mid_write(tmp_path: Path) -> None:
+    """SIGTERM (``kill``, a job scheduler, a container stopping) cleans up as Ctrl-C does:
+    the temporary file goes, the old output stays; exit code 128 + 15."""
+    out = tmp_path / "w.h5"
+    out.write_bytes(SENTINEL)
+    r = _child(SIGTERM_AFTER_FIRST_GROUP, str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out))
+    assert r.returncode == 128 + signal.SIGTERM
+    assert r.stderr.splitlines() == ["caffe-bn-merge: terminated"]
     assert out.read_bytes() == SENTINEL and listing(tmp_path) == ["w.h5"]
 
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -313,11 +314,18 @@ CATALOGUE: dict[str, Callable[[Path], Setup]] = {
         d, edited_model(d, lambda n: layer_of(n, "bn1").blobs[0].shape.dim.__setitem__(0, 7)), ModelFormatError,
         "shape (7,) needs 7 values but the blob holds 8", layer="bn1",
     ),
-    # The product of the dims is exact: past 2**1023 it once became a float infinity (and
-    # with a 0 among them NaN), which crashed the conversion to an integer.
+    # The value count is exact and stops growing past the values held: past 2**1023 it once
+    # became a float infinity (with a 0 among the dims NaN), which crashed the conversion
+    # to an integer; an exact product of thousands of such dims took minutes and made a
+    # number too long to print.
     "shape product beyond float64": lambda d: _bad_model(
         d, edited_model(d, _set_dims("bn1", 0, [2**62] * 17)), ModelFormatError,
-        f"needs {2 ** (62 * 17)} values but the blob holds 8", layer="bn1",
+        f"shape ({', '.join([str(2**62)] * 4)}, ... 17 dims) needs more than 8 values but the blob holds 8",
+        layer="bn1",
+    ),
+    "shape of many huge dims": lambda d: _bad_model(
+        d, edited_model(d, _set_dims("bn1", 0, [2**62] * 20_000)), ModelFormatError,
+        "... 20000 dims) needs more than 8 values", layer="bn1",
     ),
     "shape product beyond float64 times 0": lambda d: _bad_model(
         d, edited_model(d, _set_dims("bn1", 0, [2**62] * 17 + [0])), ModelFormatError,
@@ -623,6 +631,85 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
         assert r.returncode == 1
         assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{locked}: permission denied"]
         assert not (tmp_path / "w.h5").exists()
+
+
+def test_pipes_are_refused_not_replaced_or_waited_on(tmp_path: Path) -> None:
+    """An output path holding a pipe (or a device) is refused: outputs replace the file at
+    their path, and ``-o /dev/null`` as root would replace the device.  A caffemodel that
+    is a pipe is refused before it is opened (opening would wait for a writer)."""
+    fifo = tmp_path / "p.npz"
+    os.mkfifo(fifo)
+    special = "is a device, a pipe or a socket, not a file; outputs are written as new files"
+    for args in (
+        (RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", fifo),
+        ("to-deploy", FIXTURES / "train_val_classifier" / "train_val.prototxt", "-o", fifo),
+    ):
+        r = run_cli(*args)
+        assert (r.returncode, r.stderr.splitlines()) == (1, [f"{ERROR_PREFIX}{fifo}: {special}"])
+    r = run_cli(RESNET / "deploy.prototxt", fifo, "-o", tmp_path / "w.h5")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{fifo}: is not a regular file (a caffemodel is read through a memory map)"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["p.npz"]
+
+
+def test_symlink_loops_are_one_error_line(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    r = run_cli(RESNET / "deploy.prototxt", loop, "-o", tmp_path / "w.h5")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{loop}: cannot read: Too many levels of symbolic links"]
+    r = run_cli("fold", RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", loop)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{loop / 'deploy.prototxt'}: output folder {str(loop)!r} does not exist"]
+    # An output path holding a looping link is replaced, as a dangling link would be.
+    (tmp_path / "w.h5").symlink_to("w.h5")
+    r = run_cli(RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", tmp_path / "w.h5")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert (tmp_path / "w.h5").read_bytes()[:4] == b"\x89HDF"
+
+
+@pytest.mark.skipif(not (os.path.exists("/dev/full") and stat.S_ISCHR(os.stat("/dev/full").st_mode)), reason="no /dev/full")
+@pytest.mark.parametrize("command", ["merge --json", "to-deploy -o -"])
+def test_standard_output_that_fails_is_one_error_line(command: str, tmp_path: Path) -> None:
+    if command == "merge --json":
+        args = [RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", tmp_path / "w.h5", "--json"]
+    else:
+        args = ["to-deploy", FIXTURES / "train_val_classifier" / "train_val.prototxt", "-o", "-"]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "caffe2trt_bn", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120,
+        )
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}cannot write to standard output: No space left on device"]
+
+
+def test_names_that_are_not_utf8_print_under_a_strict_encoding(tmp_path: Path) -> None:
+    out = tmp_path / os.fsdecode(b"w\xff.h5")
+    r = subprocess.run(
+        [sys.executable, "-m", "caffe2trt_bn", str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out)],
+        capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}, timeout=120,
+    )
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr
+    assert b"w\\udcff.h5" in r.stdout and out.exists()
+
+
+def test_a_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
+    r = run_cli("fold", RESNET / "deploy.prototxt", RESNET / "net.caffemodel", "-o", tmp_path / "out", "--seed", "-1")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == "caffe-bn-merge fold: error: argument --seed: '-1' is not a whole number from 0 up"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_prototxt_past_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A device or an endless pipe given as the prototxt is refused, not read until memory
+    runs out (checked with a small limit)."""
+    import caffe2trt_bn.prototxt as prototxt_module
+
+    monkeypatch.setattr(prototxt_module, "MAX_PROTOTXT_BYTES", 1000)
+    with pytest.raises(PrototxtSyntaxError, match="not a prototxt") as info:
+        prototxt_module.parse_file(RESNET / "deploy.prototxt")
+    assert info.value.file == str(RESNET / "deploy.prototxt")
 
 
 @pytest.mark.parametrize("command", ["merge", "fold", "to-deploy"])

@@ -12,9 +12,12 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import TextIO
@@ -59,9 +62,43 @@ def print_json(value: object, file: TextIO | None = None) -> None:
     print(json.dumps(value, indent=1), file=file)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that outputs are cleaned up as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _catch_sigterm() -> bool:
+    """Installs :func:`_terminate` for SIGTERM unless a handler is set already (or this is
+    not the main thread, where handlers cannot be set); whether it did."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return False
+    signal.signal(signal.SIGTERM, _terminate)
+    return True
+
+
+#: What a failing write says (a full disk or device, an I/O error, a closed descriptor).
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF})
+
+
+def _stdout_failure(exc: OSError) -> bool:
+    """Whether ``exc`` is standard output failing: every file this tool opens reports its
+    own errors by name (``errors.file_error``), so a write error without a file name that
+    gets this far comes from standard output."""
+    return exc.filename is None and exc.errno in _WRITE_ERRNOS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``caffe-bn-merge`` and ``python -m caffe2trt_bn``."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # Names from files may hold any bytes (decoded with surrogateescape).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if args in (["--version"], ["-V"]):
         from .. import __version__
 
@@ -75,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if close:
             print(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", file=sys.stderr)
             return 2
+    caught = _catch_sigterm()
     try:
         # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
         # name; numpy's own floating-point warnings would only add unnamed stderr lines.
@@ -94,11 +132,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other command-line tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        if not _stdout_failure(exc):
+            raise  # not the user's doing: a bug, with its traceback
+        print(f"{PROG}: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        if caught:  # main() may run inside a longer-lived process
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def console() -> None:
@@ -110,7 +159,13 @@ def console() -> None:
     code = main()
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
     except BrokenPipeError:
+        code = code or 1
+    except OSError as exc:
+        print(f"{PROG}: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        code = code or 1
+    try:
+        sys.stderr.flush()
+    except OSError:
         code = code or 1
     os._exit(code)

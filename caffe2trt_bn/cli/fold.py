@@ -52,9 +52,20 @@ def parser() -> argparse.ArgumentParser:
         default=VERIFY_RTOL,
         help=f"largest accepted difference relative to each output's magnitude with --verify (default {VERIFY_RTOL:g})",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the random input used by --verify (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random input used by --verify (default 0)")
     add_output_options(p, verbose="also print why layers were not fused and, with --verify, every compared blob")
     return p
+
+
+def _seed(text: str) -> int:
+    """A seed of the random input: a whole number from 0 up (what numpy accepts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 up")
+    return value
 
 
 def run(argv: Sequence[str]) -> int:
