@@ -339,7 +339,10 @@ def plan_fold(net: Net) -> FoldPlan:
             payload = scale_layer_payload(target.layer.name, target.bottom, target.top, scale, shift)
             _edit_stored(net, stored, target.layer.name, payload, edits)
         else:
-            rewrite, bias_added = _producer_rewrite(net, target)
+            try:
+                rewrite, bias_added = _producer_rewrite(net, target)
+            except Caffe2TrtError as exc:  # e.g. a bad bias_term value of the producer
+                raise exc.with_context(layer=target.layer.name) from None
             _edit_stored(net, stored, target.layer.name, rewrite, edits)
             if bias_added:
                 added_bias.add(target.layer.name)

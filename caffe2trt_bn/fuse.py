@@ -113,7 +113,10 @@ def _sole_affine_reader(graph: Graph, layer: Layer, types: tuple[str, ...], note
         names = ", ".join(repr(r.name) for r in readers)
         notes.append(f"not fused with {candidates[0].name!r}: the output of {layer.name!r} is also read by others ({names})")
         return None
-    reason = per_channel_reason(readers[0])
+    try:
+        reason = per_channel_reason(readers[0])
+    except Caffe2TrtError as exc:  # a bad parameter value: it is that layer's
+        raise exc.with_context(layer=readers[0].name) from None
     if reason is not None:
         notes.append(f"not fused: {reason}")
         return None
@@ -129,7 +132,10 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
     stats = read_batchnorm(group.bn, net.blobs(group.bn))
     affine = stats.affine()
     for layer in group.layers[1:]:
-        affine = affine.then(scale_bias_affine(layer, net.blobs(layer), stats.channels))
+        try:
+            affine = affine.then(scale_bias_affine(layer, net.blobs(layer), stats.channels))
+        except Caffe2TrtError as exc:  # its parameters or blobs, not the BatchNorm's
+            raise exc.with_context(layer=layer.name) from None
     check_float32_range(affine)
     return affine, stats
 

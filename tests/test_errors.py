@@ -343,6 +343,15 @@ CATALOGUE: dict[str, Callable[[Path], Setup]] = {
         d, edited_prototxt(d, lambda t: t + 'name: "no end\n'), PrototxtSyntaxError,
         "unterminated string",
     ),
+    # A bad parameter value names the layer that holds it, not the group's BatchNorm.
+    "bad bias_term of a Scale": lambda d: _bad_prototxt(
+        d, edited_prototxt(d, lambda t: t.replace("bias_term: true", "bias_term: 2", 1)), PrototxtSyntaxError,
+        "edited.prototxt:17:17:", "field 'bias_term': expected a boolean (true or false), found 2", layer="scale1",
+    ),
+    "bad num_axes of a Scale": lambda d: _bad_prototxt(
+        d, edited_prototxt(d, lambda t: t.replace("scale_param {", "scale_param { num_axes: x", 1)),
+        PrototxtSyntaxError, "field 'num_axes': expected an integer, found x", layer="scale1",
+    ),
     "prototxt stray closing brace": lambda d: _bad_prototxt(
         d, edited_prototxt(d, lambda t: "}\n" + t), PrototxtSyntaxError, "edited.prototxt:1:1:", "no open message"
     ),
@@ -953,6 +962,8 @@ FOLD_CASES = [
     "variance*f + eps <= 0",
     "merged scale beyond float32",
     "--strict turns a warning into an error",
+    "bad bias_term of a Scale",
+    "bad num_axes of a Scale",
 ]
 
 TO_DEPLOY_CASES = [
@@ -983,6 +994,17 @@ def test_fold_catalogue(name: str, tmp_path: Path) -> None:
         assert piece in lines[0]
     assert not outdir.exists() or list(outdir.iterdir()) == []
     assert snapshot(s.prototxt, s.caffemodel) == inputs
+
+
+def test_fold_names_the_producer_with_a_bad_parameter(tmp_path: Path) -> None:
+    """Only fold reads the producer's bias_term; its error names that layer."""
+    proto = edited_prototxt(tmp_path, lambda t: t.replace("bias_term: false", "bias_term: 7", 1))
+    r = run_cli("fold", proto, RESNET / "net.caffemodel", "-o", tmp_path / "out")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{ERROR_PREFIX}{proto}:42:5: layer 'conv3': field 'bias_term': expected a boolean (true or false), found 7"
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("name", TO_DEPLOY_CASES)
