@@ -23,7 +23,6 @@ from ``shape`` 7 or the legacy ``num``/``channels``/``height``/``width`` 1-4.
 from __future__ import annotations
 
 import functools
-import math
 import mmap
 import os
 import stat
@@ -672,7 +671,7 @@ def _packed_dims(shape: bytes, count: int) -> tuple[int, ...] | None:
             return None
         if any(d < 0 for d in dims):
             return None
-    return dims if math.prod(dims) == count else None
+    return dims if _value_count(dims, count) == count else None
 
 
 def v1_type_name(value: int) -> str:

@@ -273,6 +273,10 @@ def _remove_folders(created: list[Path]) -> None:
 # --- planning -----------------------------------------------------------------------
 
 
+# Chained maps and folded biases can pass the float32 range (or meet inf*0); every value
+# is checked where it is written (check_float32_range, and the writer refuses non-finite
+# weights by name), so numpy need not warn of them.
+@np.errstate(invalid="ignore", over="ignore")
 def plan_fold(net: Net) -> FoldPlan:
     """Decides where every group goes and prepares both outputs (nothing is written;
     ``net.doc`` is edited in place into the folded prototxt).
@@ -383,8 +387,7 @@ def _place(
         clash = _clash(graph, group.output.blob, earlier.layer.index, group.last.index, earlier.folded_layers + group.layers)
         if clash is not None:
             return None, _clash_reason(group.output.blob, earlier.layer.name, clash)
-        with np.errstate(invalid="ignore", over="ignore"):  # checked where it is written
-            earlier.affine = earlier.affine.then(affine)
+        earlier.affine = earlier.affine.then(affine)
         earlier.top = group.output.blob
         earlier.groups.append(group)
         return earlier, None
@@ -503,10 +506,7 @@ def _producer_rewrite(net: Net, target: _Target) -> tuple[RewriteBlobs, bool]:
         stored = blobs[1]
         if stored.count != channels:
             raise mismatch(f"bias has {stored.count} values (shape {stored.shape}) but the output has {channels} channels")
-        # Past the range (or an infinite stored bias times a zero scale): the writer
-        # refuses the non-finite values by name.
-        with np.errstate(invalid="ignore", over="ignore"):
-            bias = stored.data.astype(np.float64) * a + b
+        bias = stored.data.astype(np.float64) * a + b
         bias_double = stored.data.dtype == np.float64
         new.append(_array_blob(bias, bias_double, stored, (channels,)))
     else:
@@ -592,9 +592,8 @@ def _scaled_chunks(
 
 def _array_blob(values: np.ndarray, double: bool, keep_from: Blob | None, shape: tuple[int, ...]) -> BlobValues:
     """A small blob whose float64 values are already computed (the writer refuses the
-    non-finite ones by name, so numpy need not warn of them)."""
-    with np.errstate(over="ignore"):
-        rounded = values.astype(np.float64 if double else np.float32)
+    non-finite ones by name)."""
+    rounded = values.astype(np.float64 if double else np.float32)
     return BlobValues(
         count=int(rounded.size), chunks=lambda take: [rounded], double=double, keep_from=keep_from, shape=shape
     )

@@ -92,6 +92,10 @@ def _stdout_failure(exc: OSError) -> bool:
     return exc.filename is None and exc.errno in _WRITE_ERRNOS
 
 
+def _report_stdout_failure(exc: OSError) -> None:
+    print(f"{PROG}: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``caffe-bn-merge`` and ``python -m caffe2trt_bn``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -143,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if not _stdout_failure(exc):
             raise  # not the user's doing: a bug, with its traceback
-        print(f"{PROG}: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        _report_stdout_failure(exc)
         return 1
     finally:
         if caught:  # main() may run inside a longer-lived process
@@ -162,7 +166,7 @@ def console() -> None:
     except BrokenPipeError:
         code = code or 1
     except OSError as exc:
-        print(f"{PROG}: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        _report_stdout_failure(exc)
         code = code or 1
     try:
         sys.stderr.flush()
