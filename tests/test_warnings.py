@@ -116,11 +116,16 @@ def _emitted_codes() -> set[str]:
     return codes
 
 
-def test_every_emitted_code_has_a_severity() -> None:
+def test_every_emitted_code_has_a_severity_and_a_readme_row() -> None:
     codes = _emitted_codes()
     assert {"small_variance", "use_global_stats_false", "fp16_underflow_negligible", "stage_rule"} <= codes
     assert codes <= set(WARNING_KINDS), codes - set(WARNING_KINDS)
     assert {kind.severity for kind in WARNING_KINDS.values()} == {RISK, INFO}
+    readme = (ROOT / "README.md").read_text()
+    for code, kind in WARNING_KINDS.items():
+        row = re.search(rf"^\| `{code}` \| (\w+) \|", readme, re.MULTILINE)
+        assert row is not None, f"README's warnings table lacks {code}"
+        assert row.group(1) == kind.severity, code
 
 
 def test_strict_policy_raises_the_first_risk_and_never_information() -> None:
