@@ -452,6 +452,7 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
                 f"variance is negative in {negative.size} channels (first: channel {int(negative[0])}); "
                 "only eps keeps the result finite",
                 layer,
+                channels=int(negative.size),
             )
         )
     # Below eps, eps outweighs the statistic: the channel's scale (up to 1/sqrt(eps)) is set
@@ -466,6 +467,7 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
                 f"variance is below eps ({stats.eps:.3g}) in {small.size} channel(s) (first: channel {c}, "
                 f"variance {float(stats.var[c]):.3g}): eps, not the data, sets their scale",
                 layer,
+                channels=int(small.size),
             )
         )
 

@@ -20,7 +20,7 @@ group of one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -219,7 +219,7 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
                 )
             )
         for d in stats.diagnostics:
-            diagnostics.append(Diagnostic(d.code, d.message, d.layer, net.caffemodel_path))
+            diagnostics.append(replace(d, file=net.caffemodel_path))
     return computed, diagnostics
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Caffe2TrtError, Diagnostic
-from . import PROG, print_json, print_table, print_warnings
+from . import PROG, ArgumentParser, failure_json, print_json, print_table, print_warnings, warnings_json
 
 if TYPE_CHECKING:  # the package modules are imported when a command runs (start-up time)
     from ..fuse import Group
@@ -46,7 +46,7 @@ class LayerReport:
     blobs: list[dict[str, object]] = field(default_factory=list)
     fuses_with: list[str] = field(default_factory=list)
     why: str = ""
-    warnings: list[dict[str, str | None]] = field(default_factory=list)
+    warnings: list[dict[str, str | int | None]] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -89,7 +89,7 @@ class Report:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=f"{PROG} inspect",
         description=(
             "Describe every BatchNorm-like layer of a Caffe model: the storage variant detected, channels, "
@@ -99,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("prototxt", help="deploy prototxt")
     p.add_argument("caffemodel", help="trained binary caffemodel")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every warning (default: one line per warning code)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     return p
 
@@ -183,17 +184,30 @@ def _number(value: float | None) -> str:
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     report = inspect_net(args.prototxt, args.caffemodel)
-    if args.json:
-        print_json(
-            {
-                "prototxt": report.prototxt,
-                "caffemodel": report.caffemodel,
-                "v1": report.v1,
-                "message": report.message,
-                "convertible": report.convertible,
-                "layers": [r.to_json() for r in report.layers],
-            }
+    diagnostics = [
+        Diagnostic(str(w["code"]), str(w["message"]), w["layer"], report.caffemodel, channels=w.get("channels"))  # type: ignore[arg-type]
+        for r in report.layers
+        for w in r.warnings
+    ]
+    failed = [r for r in report.layers if not r.convertible]
+    failure = None
+    if failed:
+        failure = f"{PROG}: {len(failed)} of {len(report.layers)} BatchNorm-like layer(s) cannot be converted: " + ", ".join(
+            repr(r.name) for r in failed
         )
+    if args.json:
+        summary: dict[str, object] = {
+            "prototxt": report.prototxt,
+            "caffemodel": report.caffemodel,
+            "v1": report.v1,
+            "message": report.message,
+            "convertible": report.convertible,
+            "layers": [r.to_json() for r in report.layers],
+            "warning_summary": warnings_json(diagnostics)["warning_summary"],
+        }
+        if not report.convertible:
+            summary.update(failure_json(failure or f"{PROG}: {report.message}", "not_convertible", 1))
+        print_json(summary)
         return 0 if report.convertible else 1
     if report.message is not None:
         print(report.message)
@@ -216,19 +230,8 @@ def run(argv: Sequence[str]) -> int:
         for r in report.layers
     ]
     print_table(("layer", "type", "variant", "channels", "factor", "eps", "min var", "fuses with", "why"), rows)
-    print_warnings(
-        [
-            Diagnostic(str(w["code"]), str(w["message"]), w["layer"], report.caffemodel)
-            for r in report.layers
-            for w in r.warnings
-        ]
-    )
-    failed = [r for r in report.layers if not r.convertible]
-    if failed:
-        print(
-            f"{PROG}: {len(failed)} of {len(report.layers)} BatchNorm-like layer(s) cannot be converted: "
-            + ", ".join(repr(r.name) for r in failed),
-            file=sys.stderr,
-        )
+    print_warnings(diagnostics, verbose=args.verbose)
+    if failure is not None:
+        print(failure, file=sys.stderr)
         return 1
     return 0

@@ -1,4 +1,9 @@
-"""``caffe-bn-merge DEPLOY CAFFEMODEL [-o OUT]``: the main job, Scale weights to a file."""
+"""``caffe-bn-merge DEPLOY CAFFEMODEL [-o OUT]``: the main job, Scale weights to a file.
+
+A net with no BatchNorm-like layer in its TEST phase is an error (exit 1, nothing
+written): an empty weights file is never what was asked for, and most likely the wrong
+prototxt was given.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import PROG, add_output_options, print_json, print_table, print_warnings
+from . import PROG, ArgumentParser, add_output_options, print_json, print_table, print_warnings, warning_counts, warnings_json
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG,
         description=(
             "Merge every Caffe BatchNorm (+ Scale + Bias) group into per-channel TensorRT Scale weights "
@@ -40,7 +45,15 @@ def run(argv: Sequence[str]) -> int:
     check_output_path(output, [args.prototxt, args.caffemodel])
     format_of(output)
     result = convert(args.prototxt, args.caffemodel, strict=args.strict)
-    print_warnings(result.diagnostics)
+    if not result.weights:
+        from ..errors import NoBatchNormError
+
+        raise NoBatchNormError(
+            "the TEST-phase net has no BatchNorm-like layer (BatchNorm, BN), so there are no Scale weights "
+            "to write; is this the model you meant?",
+            file=args.prototxt,
+        )
+    print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     save(result.weights, output, inputs=[args.prototxt, args.caffemodel])
     weights = result.weights
     if args.json:
@@ -60,7 +73,7 @@ def run(argv: Sequence[str]) -> int:
                 }
                 for w in weights
             ],
-            "warnings": [d.to_json() for d in result.diagnostics],
+            **warnings_json(result.diagnostics),
         }
         print_json(summary)
         return 0
@@ -78,6 +91,6 @@ def run(argv: Sequence[str]) -> int:
         with_scale = sum(1 for w in weights if len(w.layers) > 1)
         print(
             f"wrote {len(weights)} Scale layer(s) to {output}: {len(weights)} BatchNorm, "
-            f"{with_scale} fused with Scale/Bias, {len(weights) - with_scale} alone, {len(result.diagnostics)} warning(s)"
+            f"{with_scale} fused with Scale/Bias, {len(weights) - with_scale} alone, {warning_counts(result.diagnostics)}"
         )
     return 0
