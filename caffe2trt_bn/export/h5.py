@@ -38,6 +38,11 @@ def group_key(name: str) -> str:
     return key
 
 
+def stored_names(w: "ScaleWeights") -> tuple[str]:
+    """The name under which the group of ``w`` is stored (see :func:`export.check_unique`)."""
+    return (group_key(w.name),)
+
+
 def write_h5(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
     with atomic_output(path, inputs) as tmp:
         # The in-memory driver builds the whole image and writes it once at close: the
