@@ -175,3 +175,76 @@ def test_distinct_names_are_stored_apart(names: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = save([_group(name) for name in names], Path(folder) / "w.h5")
         assert [item["name"] for item in read_h5(out)] == names
+
+
+def _superblock_version(path: Path) -> int:
+    """HDF5's superblock version: 0 in the original file format, 2 in HDF5 1.8's."""
+    data = path.read_bytes()[:9]
+    assert data[:8] == b"\x89HDF\r\n\x1a\n"
+    return data[8]
+
+
+def _many_groups(count: int, name_length: int) -> list:
+    from caffe2trt_bn.conversion import ScaleWeights
+
+    one = np.ones(1, np.float32)
+    groups = []
+    for i in range(count):
+        name = f"stage{i % 7}/block{i:05d}/" + "x" * name_length  # '/' is escaped in the key
+        groups.append(ScaleWeights(name, [name, name + "_s"], name + "_in", name + "_out", one * i, one, one, 1e-5))
+    return groups
+
+
+def test_h5_groups_attribute_limit_is_where_the_original_format_stops() -> None:
+    """COMPACT_GROUPS_MAX is exactly the most names the root's ``groups`` attribute holds
+    in HDF5's original format (whatever the names' length: each is a heap reference)."""
+    import h5py
+
+    from caffe2trt_bn.export.h5 import COMPACT_GROUPS_MAX
+
+    def fits(count: int, length: int) -> bool:
+        with h5py.File(f"probe{count}", "w", driver="core", backing_store=False) as f:
+            try:
+                f.attrs["groups"] = ["n" * length] * count
+            except (OSError, RuntimeError, ValueError):
+                return False
+            return True
+
+    for length in (1, 1000):
+        assert fits(COMPACT_GROUPS_MAX, length) and not fits(COMPACT_GROUPS_MAX + 1, length)
+
+
+@pytest.mark.parametrize("count, name_length", [(4200, 200), (10000, 300)])
+def test_h5_holds_any_number_of_groups(tmp_path, count, name_length) -> None:
+    """Past about 4,000 groups the ``groups`` attribute overflowed the root's 64 KiB object
+    header and the write failed; such files are now written in HDF5 1.8's format (dense
+    attribute storage) and read as the README reads every file."""
+    import h5py
+
+    from caffe2trt_bn.export.h5 import group_key
+
+    groups = _many_groups(count, name_length)
+    out = save(groups, tmp_path / "many.h5")
+    assert _superblock_version(out) == 2
+    with h5py.File(out, "r") as f:  # the README's reader
+        order = list(f.attrs["groups"])
+        assert order == [group_key(w.name) for w in groups]
+        for i in (0, 1, count // 2, count - 1):
+            g = f[order[i]]
+            assert g.attrs["name"] == groups[i].name and list(g.attrs["layers"]) == groups[i].layers
+            assert g["scale"][()].tolist() == [float(i)]
+
+
+def test_h5_format_switches_only_past_the_limit(tmp_path, monkeypatch) -> None:
+    """Up to COMPACT_GROUPS_MAX groups a file keeps the original format (the shipped
+    fixtures' bytes are pinned by test_golden); one more and it is HDF5 1.8's, still
+    byte-identical from run to run (the limit is lowered here to keep the test fast)."""
+    from caffe2trt_bn.export import h5 as h5_module
+
+    monkeypatch.setattr(h5_module, "COMPACT_GROUPS_MAX", 3)
+    groups = _many_groups(4, 5)
+    assert _superblock_version(save(groups[:3], tmp_path / "three.h5")) == 0
+    four = save(groups, tmp_path / "four.h5")
+    assert _superblock_version(four) == 2
+    assert save(groups, tmp_path / "again.h5").read_bytes() == four.read_bytes()
+    assert [item["name"] for item in read_h5(four)] == [w.name for w in groups]
