@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caffe2trt_bn import Caffe2TrtError, Caffe2TrtWarning, extract, save
+from caffe2trt_bn.conversion import ScaleWeights
 from caffe2trt_bn.export.h5 import group_key, read_h5
 from caffe2trt_bn.export.wts import read_wts
 
@@ -108,9 +109,7 @@ def test_unknown_suffix(weights, tmp_path) -> None:
         save(weights, tmp_path / "w.txt")
 
 
-def _group(name: str) -> "ScaleWeights":
-    from caffe2trt_bn.conversion import ScaleWeights
-
+def _group(name: str) -> ScaleWeights:
     one = np.ones(2, np.float32)
     return ScaleWeights(name, [name], "x", "y", one, one * 0, one, 1e-5)
 
@@ -184,9 +183,7 @@ def _superblock_version(path: Path) -> int:
     return data[8]
 
 
-def _many_groups(count: int, name_length: int) -> list:
-    from caffe2trt_bn.conversion import ScaleWeights
-
+def _many_groups(count: int, name_length: int) -> list[ScaleWeights]:
     one = np.ones(1, np.float32)
     groups = []
     for i in range(count):
