@@ -25,6 +25,7 @@ message the first time it is asked for and keep it on the layer.
 from __future__ import annotations
 
 import difflib
+import struct
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -131,44 +132,81 @@ def _source(msg: Message) -> _Source | None:
     return getattr(msg, "_src", None)
 
 
-def has(msg: Message, name: str) -> bool:
-    """Whether field ``name`` was written in the prototxt message ``msg`` was read from."""
-    if name not in msg.FIELDS:
-        raise KeyError(f"{type(msg).__name__} has no field {name!r}")
+def _locate(msg: Message, name: str) -> tuple[_Source | None, str, Node | None]:
+    """Follows the dotted field name ``name`` (``weight_filler.type``) down from ``msg``:
+    the source of the deepest message on the way that was read from the prototxt, the
+    path of the field below it, and the field's node when it was written.  KeyError for
+    a name that is not a field."""
+    parts = name.split(".")
+    current: Message | None = msg
+    cls: type[Message] = type(msg)
     src = _source(msg)
-    return src is not None and name in src.fields
+    below = 0  # where the path below ``src`` starts
+    for i, part in enumerate(parts):
+        spec = cls.FIELDS.get(part)
+        if spec is None:
+            raise KeyError(f"{cls.__name__} has no field {part!r}")
+        last = i == len(parts) - 1
+        if not last:
+            if spec.kind != "message" or spec.repeated:
+                raise KeyError(f"{cls.__name__}.{part} is not a singular message field")
+            cls = MESSAGES[spec.message or ""]
+        if current is None:
+            continue  # under an absent message: only the names are checked
+        here = _source(current)
+        node = here.fields.get(part) if here is not None else None
+        if last:
+            return here, ".".join(parts[below:]), node
+        if node is None:
+            current = None  # absent: its default instance knows no location
+        else:
+            current = getattr(current, part)
+            src, below = _source(current), i + 1
+    return src, ".".join(parts[below:]), None
+
+
+def has(msg: Message, name: str) -> bool:
+    """Whether field ``name`` was written in the prototxt message ``msg`` was read from.
+    ``name`` may be dotted (``weight_filler.type``)."""
+    return _locate(msg, name)[2] is not None
 
 
 def field_node(msg: Message, name: str) -> Node:
     """The prototxt node field ``name`` of ``msg`` was read from (the last occurrence of a
     repeated field), for the commands that edit the prototxt.  KeyError if not written."""
-    src = _source(msg)
-    if src is None or name not in src.fields:
+    node = _locate(msg, name)[2]
+    if node is None:
         raise KeyError(f"field {name!r} was not written")
-    return src.fields[name]
+    return node
 
 
 def field_line(msg: Message, name: str) -> int | None:
-    """The line field ``name`` of ``msg`` was written on (the message's own line when
-    the field is absent); None for a message built in code."""
-    src = _source(msg)
-    if src is None:
-        return None
-    node = src.fields.get(name)
-    return node.line or None if node is not None else src.line
+    """The line field ``name`` (may be dotted) of ``msg`` was written on; when it was not,
+    the line of the deepest enclosing message that was; None for a message built in code
+    (and for the shared default instance of an absent sub-message)."""
+    src, _, node = _locate(msg, name)
+    if node is not None:
+        return node.line or None
+    return src.line if src is not None else None
 
 
 def field_error(msg: Message, name: str, message: str, cls: type[GraphError] = GraphError) -> GraphError:
     """The error for a field the code cannot honour: it names the file, the layer, the
     field (from the layer down: ``pooling_param.pool``) and the line where it was
-    written, or the message's own line when it was not.  Raise it."""
-    src = _source(msg)
-    path = f"{src.path}.{name}" if src is not None and src.path else name
+    written, or the line of its message when it was not.  Raise it.
+
+    ``name`` may be dotted, to reach into a sub-message that may be absent (an absent
+    sub-message is the shared default instance, which knows no location):
+    ``field_error(conv, "weight_filler.type", ...)``.
+    """
+    src, path, node = _locate(msg, name)
+    if src is not None and src.path:
+        path = f"{src.path}.{path}"
     return cls(
         f"field {path!r}: {message}",
         file=src.file if src is not None else None,
         layer=src.layer if src is not None else None,
-        line=field_line(msg, name),
+        line=(node.line or None) if node is not None else (src.line if src is not None else None),
     )
 
 
@@ -187,7 +225,10 @@ def read_message(
 
     ``layer`` names the layer in errors; ``path`` names the message (default: the
     node's field name); ``parent`` is the node that holds ``node``, whose line stands
-    for an absent message's (:func:`field_error`).  Raises
+    for an absent message's (:func:`field_error`).  An absent sub-message of ``node``
+    is the shared default instance (``schema.DEFAULT_<Message>``): reach its fields'
+    presence and location through the enclosing message with a dotted name
+    (:func:`has`, :func:`field_error`).  Raises
     :class:`~caffe2trt_bn.errors.PrototxtSyntaxError` for the values Caffe's parser
     refuses (see the module docstring).  Unknown fields are skipped.
     """
@@ -234,10 +275,7 @@ def read_message(
         values[name] = _read_value(child, spec, layer, where)
     for name, out in repeated.items():
         values[name] = tuple(out)
-    for name, spec in specs.items():
-        if spec.kind == "message" and spec.label != "repeated" and name not in values:
-            # Absent: the default instance, located at this message (for field_error).
-            values[name] = read_message(None, MESSAGES[spec.message or ""], layer=layer, path=f"{where}.{name}", parent=node)
+    # An absent sub-message keeps the class default: the shared default instance.
     msg = cls(**values)
     object.__setattr__(msg, "_src", _Source(seen, node._path, layer, node.line or None, where))
     return msg
@@ -326,21 +364,18 @@ def _enum_name(node: Node, spec: FieldSpec, layer: str | None) -> str:
     return _fail(node, layer, f"unknown value {raw} of enum {spec.type}; Caffe accepts {accepted}, by name or number")
 
 
+_F32 = struct.Struct("f")
+
+
 def _float32(value: float) -> float:
     """``value`` as the float32 Caffe stores (beyond the float32 range: infinity)."""
-    import struct
-
     try:
-        return float(struct.unpack("f", struct.pack("f", value))[0])
+        return float(_F32.unpack(_F32.pack(value))[0])
     except OverflowError:
         return float("inf") if value > 0 else float("-inf")
 
 
 # --------------------------------------------------------------------------- layers
-
-
-def _cache(layer: LayerLike) -> dict[str, Any]:
-    return layer.params_cache
 
 
 def layer_params(layer: LayerLike) -> Message:
@@ -362,24 +397,20 @@ def param(layer: LayerLike, field_name: str) -> Message:
 
 
 def _read_layer_field(layer: LayerLike, field_name: str, cls: type[M]) -> M:
-    cache = _cache(layer)
+    # A layer field given twice was refused when the layer was read
+    # (graph.check_singular), so the last occurrence is the only one.
+    cache = layer.params_cache
     msg = cache.get(field_name)
     if msg is None:
-        nodes = layer.node.all(field_name)
-        if len(nodes) > 1:
-            _fail(
-                nodes[1],
-                layer.name,
-                f"given twice (first at line {nodes[0].line}); Caffe's parser refuses a singular field given twice",
-            )
-        msg = read_message(nodes[0] if nodes else None, cls, layer=layer.name, path=field_name, parent=layer.node)
+        node = layer.node
+        msg = read_message(node.get(field_name), cls, layer=layer.name, path=field_name, parent=node)
         cache[field_name] = msg
     return msg  # type: ignore[no-any-return]
 
 
 def rules(layer: LayerLike, kind: str) -> tuple[schema.NetStateRule, ...]:
     """The typed ``include`` or ``exclude`` rules of ``layer`` (``kind``), read once."""
-    cache = _cache(layer)
+    cache = layer.params_cache
     key = "." + kind
     found = cache.get(key)
     if found is None:

@@ -252,13 +252,25 @@ def test_has_and_field_error_locate_fields_and_absent_messages() -> None:
         has(p, "nope")
 
 
-def test_absent_sub_messages_are_defaults_located_at_their_parent() -> None:
-    p = layer_params(_layer("  convolution_param {\n    num_output: 1\n  }", "Convolution"))
+def test_absent_sub_messages_are_defaults_reached_by_dotted_names() -> None:
+    p = layer_params(_layer("  convolution_param {\n    num_output: 1\n    bias_filler { value: 2 }\n  }", "Convolution"))
     assert isinstance(p, schema.ConvolutionParameter)
-    assert p.weight_filler == schema.FillerParameter() and not has(p, "weight_filler")
-    assert str(field_error(p.weight_filler, "type", "x")) == (
+    assert p.weight_filler is schema.DEFAULT_FillerParameter and not has(p, "weight_filler")
+    assert not has(p, "weight_filler.type") and has(p, "bias_filler.value") and not has(p, "bias_filler.type")
+    assert str(field_error(p, "weight_filler.type", "x")) == (
         "net.prototxt:8: layer 'l': field 'convolution_param.weight_filler.type': x"
     )
+    assert str(field_error(p, "bias_filler.value", "x")) == (
+        "net.prototxt:10: layer 'l': field 'convolution_param.bias_filler.value': x"
+    )
+    assert field_line(p, "bias_filler.type") == 10  # absent: its message's line
+    # The shared default knows no location; a written sub-message knows its own.
+    assert str(field_error(p.weight_filler, "type", "x")) == "field 'type': x"
+    assert str(field_error(p.bias_filler, "value", "x")).startswith("net.prototxt:10: layer 'l': field 'convolution_param.bias_filler.value'")
+    with pytest.raises(KeyError):
+        has(p, "weight_filler.nope")
+    with pytest.raises(KeyError):
+        has(p, "num_output.x")
 
 
 def test_param_reads_any_layer_message_field_once() -> None:
