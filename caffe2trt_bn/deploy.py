@@ -83,7 +83,8 @@ from typing import Any, Union
 
 from .errors import Diagnostic, GraphError, issue_warnings
 from .graph import NetState, Value, check_singular, layer_selected, layer_type, missing_type, net_state
-from .ir.params import field_diagnostics, field_node, has, param
+from .ir.params import field_diagnostics, field_node, has, param, read_message
+from .ir.schema import NetStateRule
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -459,13 +460,15 @@ def _note_stage_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) 
     output keeps no rules, so the choice made is said."""
     for layer in layers:
         for rule_field in _RULE_FIELDS:
-            for rule in layer.node.all(rule_field):
-                stated = sorted({c.name for c in rule.children or () if c.name in _STAGE_RULE_FIELDS})
+            for rule_node in layer.node.all(rule_field):
+                rule = read_message(rule_node, NetStateRule, layer=layer.name, path=rule_field)
+                stated = sorted(name for name in _STAGE_RULE_FIELDS if has(rule, name))
+                rule_line = rule_node.line
                 if stated:
                     plan.diagnostics.append(
                         Diagnostic(
                             "stage_rule",
-                            f"{rule_field} rule with {', '.join(stated)} at line {rule.line}: evaluated as Caffe "
+                            f"{rule_field} rule with {', '.join(stated)} at line {rule_line}: evaluated as Caffe "
                             "loads the net for TEST (level 0, the stages of the net's own state), so the layer is "
                             f"{'kept' if layer.selected else 'removed'}",
                             layer.name,
