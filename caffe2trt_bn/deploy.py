@@ -82,9 +82,24 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .errors import Diagnostic, GraphError, issue_warnings
-from .graph import NetState, Value, check_singular, layer_selected, layer_type, missing_type, net_state
-from .ir.params import field_diagnostics, field_node, has, param, read_message
-from .ir.schema import NetStateRule
+from .graph import (
+    NetState,
+    Value,
+    check_singular,
+    layer_selected,
+    layer_type,
+    missing_type,
+    net_state,
+)
+from .ir.params import field_diagnostics, field_node, has, param, read_message, written
+from .ir.schema import (
+    DummyDataParameter,
+    ImageDataParameter,
+    MemoryDataParameter,
+    NetStateRule,
+    TransformationParameter,
+    WindowDataParameter,
+)
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -607,57 +622,62 @@ def _infer_shape(blob: str, origin: _Origin, layers: list[_Layer], path: str | N
 
 def _shape_from_layer(layer: _Layer, index: int) -> tuple[tuple[int, ...] | None, str]:
     """(shape, where it comes from) or (None, why it is unknown)."""
-    node = layer.node
     if layer.type == "DummyData":
-        shape = _dummy_shape(node.get("dummy_data_param"), index, len(layer.tops))
+        dummy = param(layer, "dummy_data_param")
+        assert isinstance(dummy, DummyDataParameter)
+        shape = _dummy_shape(dummy, index, len(layer.tops))
         if shape is not None:
             return shape, "dummy_data_param shape"
         return None, "its DummyData layer gives no shape for it"
     if layer.type == "MemoryData":
-        param = node.get("memory_data_param")
-        if index == 0 and param is not None:
-            dims = [param.get_int(f, 0) for f in ("batch_size", "channels", "height", "width")]
-            if all(d > 0 for d in dims):
-                return tuple(dims), "memory_data_param"
+        memory = param(layer, "memory_data_param")
+        assert isinstance(memory, MemoryDataParameter)
+        dims = (memory.batch_size, memory.channels, memory.height, memory.width)
+        if index == 0 and all(d > 0 for d in dims):
+            return dims, "memory_data_param"
         return None, "memory_data_param gives no batch_size, channels, height and width"
     if index != 0:
         return None, f"a {layer.type} layer describes only its first top"
-    transform = node.get("transform_param")
-    image = node.get("image_data_param")
-    window = node.get("window_data_param")
-    resize = transform.get("resize_param") if transform is not None else None
-    crop = max(_int(transform, "crop_size"), _int(window, "crop_size"))
-    if _int(transform, "crop_h") > 0 and _int(transform, "crop_w") > 0:
-        size, size_from = (_int(transform, "crop_h"), _int(transform, "crop_w")), "crop_h/crop_w"
+    transform = param(layer, "transform_param")
+    image = param(layer, "image_data_param")
+    window = param(layer, "window_data_param")
+    assert isinstance(transform, TransformationParameter)
+    assert isinstance(image, ImageDataParameter) and isinstance(window, WindowDataParameter)
+    # Fork fields outside the schema, read as written: crop_h/crop_w of several forks,
+    # Caffe-SSD's transform_param.resize_param.
+    transform_node = layer.node.get("transform_param")
+    resize = transform_node.get("resize_param") if transform_node is not None else None
+    crop = max(transform.crop_size, window.crop_size)
+    if _fork_int(transform_node, "crop_h") > 0 and _fork_int(transform_node, "crop_w") > 0:
+        size, size_from = (_fork_int(transform_node, "crop_h"), _fork_int(transform_node, "crop_w")), "crop_h/crop_w"
     elif crop > 0:
         size, size_from = (crop, crop), "crop_size"
-    elif _int(image, "new_height") > 0 and _int(image, "new_width") > 0:
-        size, size_from = (_int(image, "new_height"), _int(image, "new_width")), "new_height/new_width"
-    elif _int(resize, "height") > 0 and _int(resize, "width") > 0:
-        size, size_from = (_int(resize, "height"), _int(resize, "width")), "resize_param"
+    elif image.new_height > 0 and image.new_width > 0:
+        size, size_from = (image.new_height, image.new_width), "new_height/new_width"
+    elif _fork_int(resize, "height") > 0 and _fork_int(resize, "width") > 0:
+        size, size_from = (_fork_int(resize, "height"), _fork_int(resize, "width")), "resize_param"
     else:
         return None, f"its {layer.type} layer has no crop_size or resize dimensions"
-    channels, channels_from = _channels(transform, image)
+    channels, channels_from = _channels(transform, image if written(image) else None)
     if channels is None:
         return None, f"its {layer.type} layer gives the size ({size_from}) but not the channel count ({channels_from})"
     return (1, channels, *size), f"{size_from}, channels from {channels_from}"
 
 
-def _int(node: Node | None, name: str) -> int:
-    """Integer field ``name`` of ``node``, 0 when either is absent."""
+def _fork_int(node: Node | None, name: str) -> int:
+    """Integer field ``name`` of a fork's message ``node`` (outside the typed schema), 0
+    when either is absent."""
     return node.get_int(name, 0) if node is not None else 0
 
 
-def _channels(transform: Node | None, image: Node | None) -> tuple[int | None, str]:
-    if transform is not None:
-        if transform.get_bool("force_gray", False):
-            return 1, "force_gray"
-        if transform.get_bool("force_color", False):
-            return 3, "force_color"
+def _channels(transform: TransformationParameter, image: ImageDataParameter | None) -> tuple[int | None, str]:
+    if transform.force_gray:
+        return 1, "force_gray"
+    if transform.force_color:
+        return 3, "force_color"
     if image is not None:
-        return (3, "is_color") if image.get_bool("is_color", True) else (1, "is_color: false")
-    means = transform.all("mean_value") if transform is not None else []
-    count = sum(len(m.values()) for m in means)
+        return (3, "is_color") if image.is_color else (1, "is_color: false")
+    count = len(transform.mean_value)
     if count > 1:
         return count, f"{count} mean_value entries"
     if count == 1:
@@ -665,16 +685,14 @@ def _channels(transform: Node | None, image: Node | None) -> tuple[int | None, s
     return None, "no mean_value, force_color or force_gray"
 
 
-def _dummy_shape(param: Node | None, index: int, tops: int) -> tuple[int, ...] | None:
-    if param is None:
-        return None
-    shapes = param.all("shape")
+def _dummy_shape(param: DummyDataParameter, index: int, tops: int) -> tuple[int, ...] | None:
+    shapes = param.shape
     if shapes:
         shape = shapes[0] if len(shapes) == 1 else shapes[index] if index < len(shapes) else None
         if shape is None:
             return None
-        return shape.get_ints("dim") or None
-    legacy = [param.get_ints(f) for f in ("num", "channels", "height", "width")]
+        return shape.dim or None
+    legacy = [param.num, param.channels, param.height, param.width]
     if all(len(dims) == 1 for dims in legacy):
         return tuple(dims[0] for dims in legacy)
     if all(len(dims) == tops for dims in legacy):

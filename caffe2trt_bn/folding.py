@@ -69,8 +69,15 @@ from .export.caffe import (
 from .fuse import Group, check_float32_range, compute_groups
 from .gcpause import gc_paused
 from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
-from .ir.params import LAYER_PARAMS, layer_params
-from .ir.schema import ConvolutionParameter, InnerProductParameter, InputParameter
+from .ir.params import LAYER_PARAMS, layer_params, read_message
+from .ir.schema import (
+    BlobShape,
+    ConvolutionParameter,
+    DEFAULT_BiasParameter,
+    InnerProductParameter,
+    InputParameter,
+    ParamSpec,
+)
 from .net import Net, load_net
 from .prototxt import Document, parse, parse_file, quote
 
@@ -432,7 +439,9 @@ def _producer_params(layer: Layer) -> ConvolutionParameter | InnerProductParamet
 
 
 def _param_names(layer: Layer) -> set[str]:
-    return {n for n in (p.get_string("name", "") for p in layer.node.all("param")) if n}
+    """The ``param { name }`` of a layer (Caffe shares the weights of equal names)."""
+    specs = (read_message(p, ParamSpec, layer=layer.name, path="param") for p in layer.node.all("param"))
+    return {spec.name for spec in specs if spec.name}
 
 
 def _clash(graph: Graph, blob: str, start: int, end: int, own: Sequence[Layer]) -> Layer | None:
@@ -729,7 +738,8 @@ def verify_fold(
     original_doc = parse_file(prototxt)
     original = build_graph(original_doc)
     for layer in original.layers:
-        if layer.type == "InnerProduct" and _producer_params(layer).transpose:
+        params = layer_params(layer) if layer.type == "InnerProduct" else None
+        if isinstance(params, InnerProductParameter) and params.transpose:
             # OpenCV dnn reads the (K, N) weights as if they were (N, K): both nets would be wrong.
             raise Caffe2TrtError(
                 "cannot verify with OpenCV dnn: it ignores 'transpose: true' of InnerProduct layers",
@@ -792,7 +802,7 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
     """Shapes of the net inputs: ``Input`` layers' ``input_param``, or the net-level
     ``input`` with ``input_shape`` / ``input_dim``."""
     shapes: dict[str, tuple[int, ...]] = {}
-    given = [node.get_ints("dim") for node in doc.all("input_shape")]
+    given = [read_message(node, BlobShape, path="input_shape").dim for node in doc.all("input_shape")]
     dims = [int(v) for node in doc.all("input_dim") for v in node.values()]
     for i, name in enumerate(graph.net_inputs):
         if i < len(given):
@@ -872,8 +882,8 @@ def _register_bias_layer(cv2: object) -> bool:
         """Caffe Bias with one bottom: ``y = x + bias`` broadcast from ``axis``."""
 
         def __init__(self, params: dict[str, str], blobs: list[np.ndarray]) -> None:
-            self.axis = int(params.get("axis", 1))
-            self.num_axes = int(params.get("num_axes", 1))
+            self.axis = int(params.get("axis", DEFAULT_BiasParameter.axis))
+            self.num_axes = int(params.get("num_axes", DEFAULT_BiasParameter.num_axes))
             self.bias = np.asarray(blobs[0]).reshape(-1) if blobs else np.zeros(1, np.float32)
 
         def getMemoryShapes(self, inputs: list[list[int]]) -> list[list[int]]:  # noqa: N802 (OpenCV API)

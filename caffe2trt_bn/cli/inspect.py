@@ -46,7 +46,7 @@ class LayerReport:
     blobs: list[dict[str, object]] = field(default_factory=list)
     fuses_with: list[str] = field(default_factory=list)
     why: str = ""
-    warnings: list[dict[str, str | None]] = field(default_factory=list)
+    warnings: list[dict[str, str | int | None]] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -223,7 +223,7 @@ def run(argv: Sequence[str]) -> int:
     print_table(("layer", "type", "variant", "channels", "factor", "eps", "min var", "fuses with", "why"), rows)
     print_warnings(
         [
-            Diagnostic(str(w["code"]), str(w["message"]), w["layer"], report.caffemodel)
+            Diagnostic(str(w["code"]), str(w["message"]), None if w["layer"] is None else str(w["layer"]), report.caffemodel)
             for r in report.layers
             for w in r.warnings
         ]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import struct
 from collections.abc import Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from ..errors import Diagnostic, GraphError, PrototxtSyntaxError
 from ..prototxt import Node
@@ -51,6 +51,7 @@ __all__ = [
     "param",
     "read_message",
     "rules",
+    "written",
 ]
 
 M = TypeVar("M", bound=Message)
@@ -118,14 +119,17 @@ class _Source:
     ``path`` names the message from the layer down (``convolution_param.weight_filler``).
     """
 
-    __slots__ = ("fields", "file", "layer", "line", "path")
+    __slots__ = ("fields", "file", "layer", "line", "path", "written")
 
-    def __init__(self, fields: dict[str, Node], file: str | None, layer: str | None, line: int | None, path: str) -> None:
+    def __init__(
+        self, fields: dict[str, Node], file: str | None, layer: str | None, line: int | None, path: str, written: bool
+    ) -> None:
         self.fields = fields
         self.file = file
         self.layer = layer
         self.line = line
         self.path = path
+        self.written = written
 
 
 def _source(msg: Message) -> _Source | None:
@@ -163,6 +167,13 @@ def _locate(msg: Message, name: str) -> tuple[_Source | None, str, Node | None]:
             current = getattr(current, part)
             src, below = _source(current), i + 1
     return src, ".".join(parts[below:]), None
+
+
+def written(msg: Message) -> bool:
+    """Whether the message itself was written in the prototxt (False for the default
+    instance of an absent message)."""
+    src = _source(msg)
+    return src is not None and src.written
 
 
 def has(msg: Message, name: str) -> bool:
@@ -237,7 +248,7 @@ def read_message(
         msg = cls()
         line = parent.line or None if parent is not None else None
         file = parent._path if parent is not None else None
-        object.__setattr__(msg, "_src", _Source({}, file, layer, line, where))
+        object.__setattr__(msg, "_src", _Source({}, file, layer, line, where, False))
         return msg
     if node.children is None:
         _fail(node, layer, "expected a message { ... }, found a value")
@@ -277,7 +288,7 @@ def read_message(
         values[name] = tuple(out)
     # An absent sub-message keeps the class default: the shared default instance.
     msg = cls(**values)
-    object.__setattr__(msg, "_src", _Source(seen, node._path, layer, node.line or None, where))
+    object.__setattr__(msg, "_src", _Source(seen, node._path, layer, node.line or None, where, True))
     return msg
 
 
@@ -288,7 +299,7 @@ def _item_node(field_node: Node, raw: str) -> Node:
     return item
 
 
-def _fail(node: Node, layer: str | None, message: str) -> Any:
+def _fail(node: Node, layer: str | None, message: str) -> NoReturn:
     raise PrototxtSyntaxError(
         f"field {node.name!r}: {message}",
         file=node._path,
@@ -357,11 +368,11 @@ def _enum_name(node: Node, spec: FieldSpec, layer: str | None) -> str:
             for name, number in values.items():
                 by_number.setdefault(number, name)
             _BY_NUMBER[id(values)] = by_number
-        name = by_number.get(node.integer())
-        if name is not None:
-            return name
+        found = by_number.get(node.integer())
+        if found is not None:
+            return found
     accepted = ", ".join(f"{name} ({number})" for name, number in values.items())
-    return _fail(node, layer, f"unknown value {raw} of enum {spec.type}; Caffe accepts {accepted}, by name or number")
+    _fail(node, layer, f"unknown value {raw} of enum {spec.type}; Caffe accepts {accepted}, by name or number")
 
 
 _F32 = struct.Struct("f")
