@@ -79,10 +79,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from .errors import Diagnostic, GraphError, enforce_strict, issue_warnings
-from .graph import NetState, Value, layer_selected, layer_type, net_state
+from .graph import (
+    NetState,
+    Value,
+    check_singular,
+    layer_selected,
+    layer_type,
+    missing_type,
+    net_state,
+)
+from .ir.params import field_diagnostics, field_node, has, param, read_message, written
+from .ir.schema import (
+    DummyDataParameter,
+    ImageDataParameter,
+    MemoryDataParameter,
+    NetStateRule,
+    TransformationParameter,
+    WindowDataParameter,
+)
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -241,6 +258,7 @@ class _Layer:
     selected: bool
     inputs: list[Value] = field(default_factory=list)
     deps: frozenset[Value] = frozenset()  # the data values its result is computed from
+    params_cache: dict[str, Any] = field(default_factory=dict)  # typed parameters read (ir.params)
 
     @property
     def is_data(self) -> bool:
@@ -406,6 +424,7 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
     plan = DeployPlan()
     state = net_state(doc)
     layers = [_read_layer(node, state) for node in doc.all("layer")]
+    plan.diagnostics += field_diagnostics(layers)
     _note_stage_rules(layers, plan, path)
     walk = _Walk(doc, layers)
     needed = walk.prune_inputs()
@@ -420,10 +439,10 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
             continue
         if id(layer.node) not in converted:
             plan.rules += [(layer.node, c) for c in layer.node.children or () if c.name in _RULE_FIELDS]
-        param = layer.node.get("batch_norm_param")
-        flag = param.get("use_global_stats") if param is not None else None
-        if flag is not None and not flag.boolean():
-            plan.use_global_stats.append((layer.node, flag))
+        # Any layer type that carries a batch_norm_param (a fork's BatchNorm too).
+        bn = param(layer, "batch_norm_param")
+        if has(bn, "use_global_stats") and not bn.use_global_stats:  # type: ignore[attr-defined]
+            plan.use_global_stats.append((layer.node, field_node(bn, "use_global_stats")))
     plan.states = [c for c in doc.children if c.name == "state"]
     kept_names = {layer.name for layer in layers if id(layer.node) not in walk.gone and id(layer.node) not in converted}
     kept_names.update(edit.name for edit in plan.softmax)
@@ -432,13 +451,21 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
 
 
 def _read_layer(node: Node, state: NetState) -> _Layer:
+    """A layer as the walk sees it; the checks of :func:`~caffe2trt_bn.graph.build_graph`
+    apply (a singular field given twice, a selected layer without a type)."""
+    check_singular(node)
+    name = node.get_string("name", "")
+    ltype = layer_type(node)
+    selected = layer_selected(node, state, name)
+    if selected and not ltype:
+        raise missing_type(node, name, node.get("type"))
     return _Layer(
         node=node,
-        name=node.get_string("name", ""),
-        type=layer_type(node),
+        name=name,
+        type=ltype,
         bottoms=node.get_strings("bottom"),
         tops=node.get_strings("top"),
-        selected=layer_selected(node, state),
+        selected=selected,
     )
 
 
@@ -448,13 +475,15 @@ def _note_stage_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) 
     output keeps no rules, so the choice made is said."""
     for layer in layers:
         for rule_field in _RULE_FIELDS:
-            for rule in layer.node.all(rule_field):
-                stated = sorted({c.name for c in rule.children or () if c.name in _STAGE_RULE_FIELDS})
+            for rule_node in layer.node.all(rule_field):
+                rule = read_message(rule_node, NetStateRule, layer=layer.name, path=rule_field)
+                stated = sorted(name for name in _STAGE_RULE_FIELDS if has(rule, name))
+                rule_line = rule_node.line
                 if stated:
                     plan.diagnostics.append(
                         Diagnostic(
                             "stage_rule",
-                            f"{rule_field} rule with {', '.join(stated)} at line {rule.line}: evaluated as Caffe "
+                            f"{rule_field} rule with {', '.join(stated)} at line {rule_line}: evaluated as Caffe "
                             "loads the net for TEST (level 0, the stages of the net's own state), so the layer is "
                             f"{'kept' if layer.selected else 'removed'}",
                             layer.name,
@@ -593,57 +622,62 @@ def _infer_shape(blob: str, origin: _Origin, layers: list[_Layer], path: str | N
 
 def _shape_from_layer(layer: _Layer, index: int) -> tuple[tuple[int, ...] | None, str]:
     """(shape, where it comes from) or (None, why it is unknown)."""
-    node = layer.node
     if layer.type == "DummyData":
-        shape = _dummy_shape(node.get("dummy_data_param"), index, len(layer.tops))
+        dummy = param(layer, "dummy_data_param")
+        assert isinstance(dummy, DummyDataParameter)
+        shape = _dummy_shape(dummy, index, len(layer.tops))
         if shape is not None:
             return shape, "dummy_data_param shape"
         return None, "its DummyData layer gives no shape for it"
     if layer.type == "MemoryData":
-        param = node.get("memory_data_param")
-        if index == 0 and param is not None:
-            dims = [param.get_int(f, 0) for f in ("batch_size", "channels", "height", "width")]
-            if all(d > 0 for d in dims):
-                return tuple(dims), "memory_data_param"
+        memory = param(layer, "memory_data_param")
+        assert isinstance(memory, MemoryDataParameter)
+        dims = (memory.batch_size, memory.channels, memory.height, memory.width)
+        if index == 0 and all(d > 0 for d in dims):
+            return dims, "memory_data_param"
         return None, "memory_data_param gives no batch_size, channels, height and width"
     if index != 0:
         return None, f"a {layer.type} layer describes only its first top"
-    transform = node.get("transform_param")
-    image = node.get("image_data_param")
-    window = node.get("window_data_param")
-    resize = transform.get("resize_param") if transform is not None else None
-    crop = max(_int(transform, "crop_size"), _int(window, "crop_size"))
-    if _int(transform, "crop_h") > 0 and _int(transform, "crop_w") > 0:
-        size, size_from = (_int(transform, "crop_h"), _int(transform, "crop_w")), "crop_h/crop_w"
+    transform = param(layer, "transform_param")
+    image = param(layer, "image_data_param")
+    window = param(layer, "window_data_param")
+    assert isinstance(transform, TransformationParameter)
+    assert isinstance(image, ImageDataParameter) and isinstance(window, WindowDataParameter)
+    # Fork fields outside the schema, read as written: crop_h/crop_w of several forks,
+    # Caffe-SSD's transform_param.resize_param.
+    transform_node = layer.node.get("transform_param")
+    resize = transform_node.get("resize_param") if transform_node is not None else None
+    crop = max(transform.crop_size, window.crop_size)
+    if _fork_int(transform_node, "crop_h") > 0 and _fork_int(transform_node, "crop_w") > 0:
+        size, size_from = (_fork_int(transform_node, "crop_h"), _fork_int(transform_node, "crop_w")), "crop_h/crop_w"
     elif crop > 0:
         size, size_from = (crop, crop), "crop_size"
-    elif _int(image, "new_height") > 0 and _int(image, "new_width") > 0:
-        size, size_from = (_int(image, "new_height"), _int(image, "new_width")), "new_height/new_width"
-    elif _int(resize, "height") > 0 and _int(resize, "width") > 0:
-        size, size_from = (_int(resize, "height"), _int(resize, "width")), "resize_param"
+    elif image.new_height > 0 and image.new_width > 0:
+        size, size_from = (image.new_height, image.new_width), "new_height/new_width"
+    elif _fork_int(resize, "height") > 0 and _fork_int(resize, "width") > 0:
+        size, size_from = (_fork_int(resize, "height"), _fork_int(resize, "width")), "resize_param"
     else:
         return None, f"its {layer.type} layer has no crop_size or resize dimensions"
-    channels, channels_from = _channels(transform, image)
+    channels, channels_from = _channels(transform, image if written(image) else None)
     if channels is None:
         return None, f"its {layer.type} layer gives the size ({size_from}) but not the channel count ({channels_from})"
     return (1, channels, *size), f"{size_from}, channels from {channels_from}"
 
 
-def _int(node: Node | None, name: str) -> int:
-    """Integer field ``name`` of ``node``, 0 when either is absent."""
+def _fork_int(node: Node | None, name: str) -> int:
+    """Integer field ``name`` of a fork's message ``node`` (outside the typed schema), 0
+    when either is absent."""
     return node.get_int(name, 0) if node is not None else 0
 
 
-def _channels(transform: Node | None, image: Node | None) -> tuple[int | None, str]:
-    if transform is not None:
-        if transform.get_bool("force_gray", False):
-            return 1, "force_gray"
-        if transform.get_bool("force_color", False):
-            return 3, "force_color"
+def _channels(transform: TransformationParameter, image: ImageDataParameter | None) -> tuple[int | None, str]:
+    if transform.force_gray:
+        return 1, "force_gray"
+    if transform.force_color:
+        return 3, "force_color"
     if image is not None:
-        return (3, "is_color") if image.get_bool("is_color", True) else (1, "is_color: false")
-    means = transform.all("mean_value") if transform is not None else []
-    count = sum(len(m.values()) for m in means)
+        return (3, "is_color") if image.is_color else (1, "is_color: false")
+    count = len(transform.mean_value)
     if count > 1:
         return count, f"{count} mean_value entries"
     if count == 1:
@@ -651,16 +685,14 @@ def _channels(transform: Node | None, image: Node | None) -> tuple[int | None, s
     return None, "no mean_value, force_color or force_gray"
 
 
-def _dummy_shape(param: Node | None, index: int, tops: int) -> tuple[int, ...] | None:
-    if param is None:
-        return None
-    shapes = param.all("shape")
+def _dummy_shape(param: DummyDataParameter, index: int, tops: int) -> tuple[int, ...] | None:
+    shapes = param.shape
     if shapes:
         shape = shapes[0] if len(shapes) == 1 else shapes[index] if index < len(shapes) else None
         if shape is None:
             return None
-        return shape.get_ints("dim") or None
-    legacy = [param.get_ints(f) for f in ("num", "channels", "height", "width")]
+        return shape.dim or None
+    legacy = [param.num, param.channels, param.height, param.width]
     if all(len(dims) == 1 for dims in legacy):
         return tuple(dims[0] for dims in legacy)
     if all(len(dims) == tops for dims in legacy):

@@ -110,9 +110,15 @@ class StrictModeError(Caffe2TrtError):
     code: ClassVar[str] = "strict"
 
     def __init__(
-        self, message: str, *, diagnostic: "Diagnostic", file: str | None = None, layer: str | None = None
+        self,
+        message: str,
+        *,
+        diagnostic: "Diagnostic",
+        file: str | None = None,
+        layer: str | None = None,
+        line: int | None = None,
     ) -> None:
-        super().__init__(message, file=file, layer=layer)
+        super().__init__(message, file=file, layer=layer, line=line)
         self.diagnostic = diagnostic
 
 
@@ -222,14 +228,16 @@ class Diagnostic:
 
     ``code`` is a stable identifier (e.g. ``use_global_stats_false``) for ``--json``
     consumers, with a severity (:data:`WARNING_KINDS`); ``layer`` names the layer
-    concerned, ``message`` says what and why, ``channels`` how many channels it concerns
-    (None when it is not about channels).
+    concerned, ``message`` says what and why; ``line`` is the prototxt line concerned,
+    for warnings about what a file says where (``unknown_field``); ``channels`` how many
+    channels it concerns (None when it is not about channels).
     """
 
     code: str
     message: str
     layer: str | None = None
     file: str | None = None
+    line: int | None = None
     channels: int | None = field(default=None, kw_only=True)
 
     @property
@@ -238,20 +246,25 @@ class Diagnostic:
 
     def __str__(self) -> str:
         # The code in brackets names the warning, as in --json and in the --strict error.
-        where = f"{self.file}: " if self.file else ""
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         if self.layer is not None:
             where += f"layer {self.layer!r}: "
         return f"{LABELS[self.severity]}: {where}{self.message} [{self.code}]".replace("\n", " ")
 
     def to_json(self) -> dict[str, str | int | None]:
-        return {
+        out: dict[str, str | int | None] = {
             "code": self.code,
             "severity": self.severity,
             "layer": self.layer,
             "file": self.file,
-            "channels": self.channels,
-            "message": self.message,
         }
+        if self.line is not None:  # only warnings about a place in a file carry it
+            out["line"] = self.line
+        out["channels"] = self.channels
+        out["message"] = self.message
+        return out
 
     def as_error(self) -> StrictModeError:
         return StrictModeError(
@@ -259,6 +272,7 @@ class Diagnostic:
             diagnostic=self,
             file=self.file,
             layer=self.layer,
+            line=self.line,
         )
 
 

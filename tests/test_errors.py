@@ -960,13 +960,14 @@ def test_wts_keeps_non_ascii_names(tmp_path: Path) -> None:
 
 
 def test_to_deploy_bad_dimension_names_the_file(tmp_path: Path) -> None:
-    """A non-integer DummyData dim was reported without file, line or column."""
+    """A non-integer DummyData dim was reported without file, line or column (and now,
+    read through the typed parameters, with its layer)."""
     train = written(
         tmp_path, "train.prototxt", (RESNET / "train.prototxt").read_bytes().replace(b"dim: 2 ", b"dim: inf ", 1)
     )
     r = run_cli("to-deploy", train, "-o", tmp_path / "deploy.prototxt")
     assert r.returncode == 1
-    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{train}:4:30: field 'dim': expected an integer, found inf"]
+    assert r.stderr.splitlines() == [f"{ERROR_PREFIX}{train}:4:30: layer 'data': field 'dim': expected an integer, found inf"]
     assert not (tmp_path / "deploy.prototxt").exists()
 
 
