@@ -699,11 +699,11 @@ def apply_plan(doc: Document, plan: DeployPlan) -> list[Change]:
         layer.remove(rule)
         changes.append(Change("rules", layer.get_string("name", ""), f"removed {rule.name} rule", rule.line))
     for node, reason in plan.remove:
-        doc.remove(node)
         changes.append(Change("removed", node.get_string("name", ""), reason, node.line))
     for state in plan.states:
-        doc.remove(state)
         changes.append(Change("state", None, "removed the net-level state", state.line))
+    # In one pass: removing layers one at a time would look each up among all the others.
+    doc.remove_many([node for node, _ in plan.remove] + plan.states)
     changes.sort(key=lambda c: c.line)
     return changes
 
