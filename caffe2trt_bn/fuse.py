@@ -40,7 +40,7 @@ from .batchnorm import (
 )
 from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer, Value
-from .net import Net
+from .net import Net, net_diagnostics
 
 #: The largest finite float32: merged values up to it are representable as weights.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -194,11 +194,12 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     The one place both the Scale-weight export and folding get their numbers from:
     refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
     raises the first group's error in net order (see :func:`group_outcomes`), and
-    collects each group's warnings.
+    collects the warnings: first those about the net (:func:`net.net_diagnostics`),
+    then each group's.
     """
     check_supported(net.graph, net.model)
     computed: list[ComputedGroup] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics = net_diagnostics(net)
     for outcome in group_outcomes(net, match_groups(net.graph)):
         if outcome.error is not None:
             raise outcome.error

@@ -29,7 +29,7 @@ from .conversion import value_diagnostics
 from .errors import Caffe2TrtError, Diagnostic, GraphError
 from .fuse import Group, GroupOutcome, group_outcomes, match_groups
 from .gcpause import gc_paused
-from .net import Net, load_net
+from .net import Net, load_net, net_diagnostics
 
 
 @dataclass
@@ -135,6 +135,7 @@ def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
         if v1 is not None:
             report.v1, report.message = True, v1[1]
             return report
+        report.warnings = net_diagnostics(net)
         outcomes = {outcome.group.bn.index: outcome for outcome in group_outcomes(net, match_groups(net.graph))}
         for layer in net.graph.layers:
             if layer.type in BATCHNORM_TYPES:
