@@ -52,6 +52,9 @@ Rules and choices
   ``mean_value`` applies to every channel, so it does not tell ``C``).  When the shape
   cannot be known, :class:`~caffe2trt_bn.errors.GraphError` asks for it.  The deploy net
   takes preprocessed input: mean subtraction, scaling and cropping are the caller's job.
+  A shape Caffe cannot set up (:func:`shape_problem`: a dimension of 0, negative or past
+  ``INT_MAX``, more than ``INT_MAX`` values, more than 32 axes) is refused, given or read;
+  it is the only number the rewrite writes besides ``use_global_stats: true``.
 * **Losses.**  The two losses whose inference output is a layer of their own become it
   (:data:`OUTPUT_LOSSES`): every ``SoftmaxWithLoss`` becomes a ``Softmax`` and every
   ``SigmoidCrossEntropyLoss`` a ``Sigmoid`` (the probabilities its loss is computed on:
@@ -87,6 +90,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Union
 
 from .errors import Diagnostic, GraphError, issue_warnings
@@ -539,6 +543,7 @@ def _plan_input(
     nets conventionally name it, unless a kept layer has that name)."""
     data_layers = [layer for layer in layers if layer.is_data]
     if not data_layers:
+        _given_shapes(input_shape, [], path)  # checked even when unused
         if input_shape is not None:
             plan.diagnostics.append(
                 Diagnostic(
@@ -567,10 +572,55 @@ def _plan_input(
             shape, source = given[value.blob], "given"
         else:
             shape, source = _infer_shape(value.blob, origin, layers, path)
+            problem = shape_problem(shape)
+            if problem is not None:
+                raise GraphError(
+                    f"input shape {list(shape)} of blob {value.blob!r} ({source}): {problem}; "
+                    "give another with --input-shape (input_shape= in the API)",
+                    file=path,
+                    layer=origin.layer.name,
+                )
         plan.inputs.append(InputBlob(value.blob, tuple(shape), origin.layer.name, source))
 
 
+#: Caffe's limits on a blob shape (``Blob::Reshape``): at most 32 axes (``kMaxBlobAxes``),
+#: and dimensions held as C ``int``, the count of values at most ``INT_MAX``.
+MAX_BLOB_AXES = 32
+MAX_BLOB_COUNT = 2**31 - 1
+
+
+def shape_problem(dims: Sequence[object]) -> str | None:
+    """Why Caffe cannot set up an ``Input`` blob of shape ``dims``, or None if it can.
+
+    ``BlobShape.dim`` is an int64 in the file, but Caffe's ``Blob::Reshape`` copies each
+    dimension into a C ``int`` and checks ``dim >= 0`` and a count of at most
+    ``INT_MAX`` values ("blob size exceeds INT_MAX"); a dimension of 0 gives an empty
+    blob, and setting up the net then fails (``Check failed: data_``); all checked
+    with Caffe itself.  So every dimension must be a whole number from 1 to
+    2147483647, the product at most 2147483647, and there are 1 to 32 axes.  The one
+    check of every shape to-deploy writes: given (``--input-shape``, ``input_shape=``)
+    or read from a data layer.
+    """
+    if not dims:
+        return "has no dimensions"
+    if len(dims) > MAX_BLOB_AXES:
+        return f"has {len(dims)} axes, more than the {MAX_BLOB_AXES} Caffe allows"
+    count = 1
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, Integral):
+            return f"dimension {d!r} is not a whole number"
+        if d <= 0:
+            return f"dimension {d} is not positive (Caffe cannot set up an empty or negative blob)"
+        if d > MAX_BLOB_COUNT:
+            return f"dimension {d} is beyond {MAX_BLOB_COUNT}, the largest Caffe holds (its dimensions are C ints)"
+        count *= int(d)
+    if count > MAX_BLOB_COUNT:
+        return f"holds {count} values, more than the {MAX_BLOB_COUNT} Caffe allows in one blob"
+    return None
+
+
 def _given_shapes(input_shape: InputShapes, blobs: list[str], path: str | None) -> dict[str, tuple[int, ...]]:
+    """The shapes given by the caller, by blob, each checked (see :func:`shape_problem`)."""
     if input_shape is None:
         return {}
     if isinstance(input_shape, Mapping):
@@ -578,18 +628,20 @@ def _given_shapes(input_shape: InputShapes, blobs: list[str], path: str | None) 
     elif isinstance(input_shape, str):
         raise TypeError("input_shape is a sequence of integers (N, C, H, W) or a mapping blob -> shape")
     else:
-        if not blobs:
-            return {}
-        items = {blobs[0]: input_shape}
+        items = {blobs[0] if blobs else "": input_shape}
     out: dict[str, tuple[int, ...]] = {}
     for blob, shape in items.items():
+        dims = tuple(shape)
+        problem = shape_problem(dims)
+        if problem is not None:
+            shown = f"input shape {list(dims)}" + (f" of blob {blob!r}" if blob else "")
+            raise GraphError(f"{shown}: {problem}", file=path)
         if blob not in blobs:
-            inputs = ", ".join(map(repr, blobs)) or "none"
+            if not blobs:
+                return {}  # no data layer: the shape is not used (a warning says so)
+            inputs = ", ".join(map(repr, blobs))
             raise GraphError(f"input shape given for blob {blob!r}, but the deploy inputs are {inputs}", file=path)
-        dims = tuple(int(d) for d in shape)
-        if not dims or any(d <= 0 for d in dims):
-            raise GraphError(f"input shape {dims} of blob {blob!r} must have positive dimensions", file=path)
-        out[blob] = dims
+        out[blob] = tuple(int(d) for d in dims)  # type: ignore[call-overload]
     return out
 
 

@@ -406,6 +406,75 @@ def test_given_shape_overrides_the_file_and_is_checked() -> None:
         to_deploy(text, [1, 0, 3, 3])
 
 
+#: Shapes Caffe cannot set up as an Input blob (each checked with Caffe: Blob::Reshape
+#: aborts on a negative dimension, on a dimension or a count past INT_MAX; a dimension of 0
+#: fails when the net is set up), and why this project refuses them.
+BAD_SHAPES = [
+    ((1, 3, 10**20, 4), "dimension 100000000000000000000 is beyond 2147483647"),
+    ((1, 3, 2**63, 4), "dimension 9223372036854775808 is beyond 2147483647"),
+    ((1, 3, 2**31, 1), "dimension 2147483648 is beyond 2147483647"),
+    ((1, 1, 46341, 46341), "holds 2147488281 values, more than the 2147483647 Caffe allows in one blob"),
+    ((1, 3, 0, 4), "dimension 0 is not positive"),
+    ((-1, 3, 4, 4), "dimension -1 is not positive"),
+    ((1,) * 33, "has 33 axes, more than the 32 Caffe allows"),
+]
+
+
+@pytest.mark.parametrize(("shape", "why"), BAD_SHAPES)
+def test_a_shape_caffe_cannot_set_up_is_refused(shape: tuple[int, ...], why: str, tmp_path) -> None:
+    text = DATA_KINDS["Data"][0] + LOSS_TAIL
+    with pytest.raises(GraphError, match=re.escape(why)):
+        to_deploy(text, shape)
+    with pytest.raises(GraphError, match=re.escape(why)):
+        to_deploy(text, {"data": shape})
+    src = tmp_path / "train.prototxt"
+    src.write_text(text)
+    out = tmp_path / "deploy.prototxt"
+    r = run_cli("to-deploy", src, "-o", out, "--input-shape=" + ",".join(map(str, shape)))
+    last = r.stderr.splitlines()[-1]
+    assert r.returncode == 2 and last.startswith("caffe-bn-merge to-deploy: error: argument --input-shape: ")
+    assert f"the shape {why}" in last
+    assert not out.exists()
+
+
+def test_a_shape_is_a_whole_number_per_axis_and_the_largest_caffe_holds_is_written() -> None:
+    text = DATA_KINDS["Data"][0] + LOSS_TAIL
+    for shape in ((1, 3, 2.5, 4), (1, True, 4, 4), (1, "3", 4, 4)):
+        with pytest.raises(GraphError, match="is not a whole number"):
+            to_deploy(text, shape)  # type: ignore[arg-type]
+    with pytest.raises(GraphError, match="is beyond 2147483647"):
+        # A deploy net has no data layer, so the shape is not used: it is still checked.
+        to_deploy('input: "x"\ninput_shape { dim: 1 }\nlayer { name: "r" type: "ReLU" bottom: "x" top: "y" }\n', [1, 2**40])
+    assert input_layer(to_deploy(text, [1, 1, 46340, 46340]))[1] == [[1, 1, 46340, 46340]]  # Caffe loads this one
+    assert input_layer(to_deploy(text, [np.int64(2), 3, 8, 8]))[1] == [[2, 3, 8, 8]]
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (("crop_size: 227", "crop_size: 50000"), "holds 7500000000 values"),
+        (("crop_size: 227", "crop_size: 0 crop_h: 3000000000 crop_w: 2"), "dimension 3000000000 is beyond 2147483647"),
+    ],
+)
+def test_a_shape_read_from_the_file_is_checked_too(edit: tuple[str, str], why: str, tmp_path) -> None:
+    text = (DATA_KINDS["Data"][0] + LOSS_TAIL).replace(*edit)
+    src = tmp_path / "train.prototxt"
+    src.write_text(text)
+    with pytest.raises(GraphError, match=re.escape(why)) as err:
+        to_deploy(text, path=str(src))
+    assert err.value.file == str(src) and err.value.layer == "data" and "--input-shape" in str(err.value)
+    r = run_cli("to-deploy", src, "-o", tmp_path / "deploy.prototxt")
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 and why in r.stderr
+    assert not (tmp_path / "deploy.prototxt").exists()
+
+
+def test_a_dummy_data_dimension_beyond_int64_is_refused(tmp_path) -> None:
+    text = DATA_KINDS["DummyData"][0].replace("dim: 2 ", "dim: 99999999999999999999 ", 1) + LOSS_TAIL
+    assert "99999999999999999999" in text
+    with pytest.raises(GraphError, match="dimension 99999999999999999999 is beyond 2147483647"):
+        to_deploy(text)
+
+
 def test_input_goes_where_the_first_data_layer_was() -> None:
     text = (
         '# my net\nname: "n"\n\n'

@@ -23,14 +23,18 @@ STDOUT = "-"
 
 
 def _shape(text: str) -> tuple[str | None, tuple[int, ...]]:
-    """Parses ``N,C,H,W`` or ``BLOB=N,C,H,W``."""
+    """Parses ``N,C,H,W`` or ``BLOB=N,C,H,W``; a shape Caffe cannot set up is a usage
+    error (see :func:`caffe2trt_bn.deploy.shape_problem`)."""
+    from ..deploy import shape_problem
+
     blob, _, dims = text.rpartition("=")
     try:
         shape = tuple(int(d) for d in dims.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 1,3,224,224 or BLOB=1,3,224,224") from None
-    if any(d <= 0 for d in shape):
-        raise argparse.ArgumentTypeError(f"{text!r}: dimensions must be positive")
+    problem = shape_problem(shape)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: the shape {problem}")
     return (blob or None), shape
 
 
