@@ -609,11 +609,12 @@ def shape_problem(dims: Sequence[object]) -> str | None:
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, Integral):
             return f"dimension {d!r} is not a whole number"
-        if d <= 0:
-            return f"dimension {d} is not positive (Caffe cannot set up an empty or negative blob)"
-        if d > MAX_BLOB_COUNT:
-            return f"dimension {d} is beyond {MAX_BLOB_COUNT}, the largest Caffe holds (its dimensions are C ints)"
-        count *= int(d)
+        value = int(d)
+        if value <= 0:
+            return f"dimension {value} is not positive (Caffe cannot set up an empty or negative blob)"
+        if value > MAX_BLOB_COUNT:
+            return f"dimension {value} is beyond {MAX_BLOB_COUNT}, the largest Caffe holds (its dimensions are C ints)"
+        count *= value
     if count > MAX_BLOB_COUNT:
         return f"holds {count} values, more than the {MAX_BLOB_COUNT} Caffe allows in one blob"
     return None

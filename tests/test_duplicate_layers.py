@@ -55,7 +55,7 @@ def test_every_command_warns_and_the_last_copy_is_used(tmp_path: Path) -> None:
     code, out, _ = run("inspect", proto, model, "--json")
     assert code == 0 and codes(json.loads(out)["warnings"]) == [(CODE, "bn1")]
     code, _, err = run("inspect", proto, model)
-    assert code == 0 and f"layer 'bn1': the caffemodel holds 2 layers" in err
+    assert code == 0 and "layer 'bn1': the caffemodel holds 2 layers" in err
 
     code, out, _ = run("fold", proto, model, "--json", "-o", tmp_path / "folded")
     assert code == 0 and codes(json.loads(out)["warnings"]) == [(CODE, "bn1")]

@@ -203,7 +203,7 @@ def test_every_failing_layer_is_listed_not_only_the_first(tmp_path: Path) -> Non
             next(l for l in net.layer if l.name == name).blobs[0].data[0] = float("inf")
 
     proto, model = _variant(tmp_path, edit)
-    code, out, err = run("inspect", proto, model, "--json")
+    code, out, _ = run("inspect", proto, model, "--json")
     assert code == 1
     rows = {row["name"]: row for row in json.loads(out)["layers"]}
     assert rows["bn1"]["error"] == f"{model}: layer 'bn1': channel 0: mean is inf" and rows["bn1"]["variant"] == "error"
