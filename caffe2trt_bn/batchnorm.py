@@ -144,6 +144,9 @@ def bn_affine(
     return Affine(a, b)
 
 
+# Every value that numpy could warn about (overflow, NaN) is checked explicitly and
+# refused by name, so numpy need not warn.
+@np.errstate(all="ignore")
 def bn_to_scale(
     mean: np.ndarray,
     var: np.ndarray,
@@ -156,18 +159,32 @@ def bn_to_scale(
     For a PyTorch ``BatchNorm2d``: ``bn_to_scale(bn.running_mean, bn.running_var,
     bn.eps, bn.weight, bn.bias)``.  Returns ``(scale, shift, power)`` as float32 arrays
     so that ``y = x*scale + shift`` (power is all ones).  Computed in float64 and
-    rounded once.  Raises :class:`ModelValueError` for NaN/Inf values, mismatched
-    lengths or ``var + eps <= 0``.
+    rounded once.  Never returns a value that is not finite: raises
+    :class:`ModelValueError` (naming the first channel concerned) for NaN/Inf inputs or
+    eps, values that are not real numbers, mismatched lengths, ``var + eps <= 0`` or
+    beyond float64, and a scale or shift beyond the float32 range, as :func:`extract`
+    does for a Caffe model.
     """
+    eps_values = _as_f64(eps, "eps")
+    if eps_values.size != 1:
+        raise ModelValueError(f"eps holds {eps_values.size} values, not one")
+    eps_value = float(eps_values[0])
+    if not np.isfinite(eps_value):
+        raise ModelValueError(f"eps is {eps_value}")
     arrays = {"mean": mean, "var": var, "gamma": gamma, "beta": beta}
-    flat = {k: _as_f64(v) for k, v in arrays.items() if v is not None}
+    flat = {k: _as_f64(v, k) for k, v in arrays.items() if v is not None}
     n = flat["mean"].size
     for key, value in flat.items():
         if value.size != n:
             raise ModelValueError(f"{key} has {value.size} values but mean has {n}")
         _check_finite(value, key)
-    _check_positive(flat["var"] + float(eps), "var + eps")
-    affine = bn_affine(flat["mean"], flat["var"], eps, flat.get("gamma"), flat.get("beta"))
+    total = flat["var"] + eps_value
+    _check_positive(total, "var + eps")
+    _check_finite(total, "var + eps")  # past the float64 range: 1/sqrt would round it to 0
+    affine = bn_affine(flat["mean"], flat["var"], eps_value, flat.get("gamma"), flat.get("beta"))
+    from .fuse import check_float32_range  # fuse imports this module
+
+    check_float32_range(affine)
     scale, shift = to_float32(affine)
     return scale, shift, np.ones_like(scale)
 
@@ -177,11 +194,16 @@ def to_float32(affine: Affine) -> tuple[np.ndarray, np.ndarray]:
     return affine.a.astype(np.float32), affine.b.astype(np.float32)
 
 
-def _as_f64(values: object) -> np.ndarray:
-    # PyTorch tensors and other array-likes: go through numpy without copying twice.
+def _as_f64(values: object, what: str) -> np.ndarray:
+    """Flat float64 values of an array-like (PyTorch tensors included); a
+    :class:`ModelValueError` for values that are not real numbers (complex numbers
+    would lose their imaginary part, strings and objects have no value)."""
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()  # type: ignore[attr-defined]
-    return np.asarray(values, dtype=np.float64).reshape(-1)
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise ModelValueError(f"{what} holds {array.dtype} values, not real numbers")
+    return array.astype(np.float64, copy=False).reshape(-1)
 
 
 def _check_finite(values: np.ndarray, what: str, layer: str | None = None) -> None:
@@ -452,6 +474,7 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
                 f"variance is negative in {negative.size} channels (first: channel {int(negative[0])}); "
                 "only eps keeps the result finite",
                 layer,
+                channels=int(negative.size),
             )
         )
     # Below eps, eps outweighs the statistic: the channel's scale (up to 1/sqrt(eps)) is set
@@ -466,6 +489,7 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
                 f"variance is below eps ({stats.eps:.3g}) in {small.size} channel(s) (first: channel {c}, "
                 f"variance {float(stats.var[c]):.3g}): eps, not the data, sets their scale",
                 layer,
+                channels=int(small.size),
             )
         )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
-from .errors import Diagnostic, issue_warnings
+from .errors import Diagnostic, NoBatchNormError, enforce_strict, issue_warnings
 from .fuse import Group, compute_groups
 from .gcpause import gc_paused
 from .net import Net, load_net
@@ -72,10 +72,22 @@ class Conversion:
 def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = False) -> Conversion:
     """Reads a model and computes the fused Scale weights of every BatchNorm group.
 
-    ``strict`` turns the first warning into a :class:`StrictModeError`.
+    ``strict`` turns the first warning that is a risk into a :class:`StrictModeError`
+    (:func:`~caffe2trt_bn.errors.enforce_strict`).
     """
     with gc_paused():
         return convert_net(load_net(prototxt, caffemodel), strict=strict)
+
+
+def no_batchnorm_error(prototxt: str | Path) -> NoBatchNormError:
+    """The error the merge stops with on a net without a BatchNorm-like layer (an empty
+    weights file is never what was asked for; most likely the wrong prototxt was given).
+    ``inspect`` reports the same."""
+    return NoBatchNormError(
+        "the TEST-phase net has no BatchNorm-like layer (BatchNorm, BN), so there are no Scale weights "
+        "to write; is this the model you meant?",
+        file=prototxt,
+    )
 
 
 def convert_net(net: Net, *, strict: bool = False) -> Conversion:
@@ -112,8 +124,7 @@ def convert_net(net: Net, *, strict: bool = False) -> Conversion:
                 notes=list(group.notes),
             )
         )
-    if strict and diagnostics:
-        raise diagnostics[0].as_error()
+    enforce_strict(diagnostics, strict)
     return Conversion(weights=weights, groups=[item.group for item in computed], diagnostics=diagnostics, net=net)
 
 
@@ -128,34 +139,67 @@ def fp16_representable(scale: np.ndarray, shift: np.ndarray) -> bool:
     )
 
 
+#: Below this magnitude a scale is harmless in FP16: for every finite FP16 input x
+#: (|x| <= 65504), |x*scale| < 2**-26, a quarter of FP16's smallest spacing, so
+#: x*scale + shift, computed in FP16 or wider, rounds to the FP16 shift, as it does with
+#: the scale zeroed (half the spacing would do in exact arithmetic; the other half
+#: absorbs the engine's own roundings of the product and the sum).
+FP16_NEGLIGIBLE_SCALE = 2.0**-26 / FP16_MAX
+
+
 def value_diagnostics(layer: str, scale: np.ndarray, shift: np.ndarray, path: str | None) -> list[Diagnostic]:
-    """Warnings for values an FP16 TensorRT engine cannot represent."""
+    """Warnings for values an FP16 TensorRT engine cannot represent.
+
+    A scale below FP16's smallest value (2**-24) is lost in FP16; ``fp16_underflow`` (a
+    risk) when some FP16 input would show it, ``fp16_underflow_negligible`` (information)
+    when none can (below :data:`FP16_NEGLIGIBLE_SCALE`, e.g. the 4e-38 of a pruned channel).
+    """
     if fp16_representable(scale, shift):
         return []
     out = []
-    for what, values in (("scale", scale), ("shift", shift)):
-        big = np.flatnonzero(np.abs(values) > FP16_MAX)
-        if big.size:
-            c = int(big[0])
-            out.append(
-                Diagnostic(
-                    "fp16_overflow",
-                    f"{what} of channel {c} is {float(values[c]):.6g}, beyond the FP16 range (65504) "
-                    f"in {big.size} channel(s): an FP16 engine will overflow",
-                    layer,
-                    path,
-                )
+    # One warning per layer, counting the channels whose scale or shift overflows.
+    beyond = [(what, values, np.flatnonzero(np.abs(values) > FP16_MAX)) for what, values in (("scale", scale), ("shift", shift))]
+    parts = [
+        f"{what} of channel {int(big[0])} is {float(values[big[0]]):.6g}, beyond the FP16 range (65504) in {big.size} channel(s)"
+        for what, values, big in beyond
+        if big.size
+    ]
+    if parts:
+        channels = np.union1d(beyond[0][2], beyond[1][2]).size
+        out.append(
+            Diagnostic(
+                "fp16_overflow", "; ".join(parts) + ": an FP16 engine will overflow", layer, path, channels=int(channels)
             )
-    tiny = np.flatnonzero((scale != 0) & (np.abs(scale) < FP16_MIN_SUBNORMAL))
-    if tiny.size:
-        c = int(tiny[0])
+        )
+    magnitude = np.abs(scale)
+    tiny = (scale != 0) & (magnitude < FP16_MIN_SUBNORMAL)
+    negligible = tiny & (magnitude < FP16_NEGLIGIBLE_SCALE)
+    visible = np.flatnonzero(tiny & ~negligible)
+    if visible.size:
+        c = int(visible[0])
         out.append(
             Diagnostic(
                 "fp16_underflow",
-                f"scale of channel {c} is {float(scale[c]):.6g}, below FP16 resolution in {tiny.size} channel(s): "
-                "an FP16 engine zeroes those channels",
+                f"scale of channel {c} is {float(scale[c]):.6g}, below FP16's smallest value (2**-24) in "
+                f"{visible.size} channel(s): an FP16 engine rounds those scales to 0 or 2**-24, which can change "
+                f"the output x*scale + shift for inputs of magnitude above {2.0**-26 / float(magnitude[visible].max()):.3g}",
                 layer,
                 path,
+                channels=int(visible.size),
+            )
+        )
+    lost = np.flatnonzero(negligible)
+    if lost.size:
+        c = int(lost[0])
+        out.append(
+            Diagnostic(
+                "fp16_underflow_negligible",
+                f"scale of channel {c} is {float(scale[c]):.6g}, below {FP16_NEGLIGIBLE_SCALE:.3g} in {lost.size} "
+                "channel(s): an FP16 engine zeroes those scales, which changes no output (x*scale is below "
+                "FP16's resolution for every FP16 input), so those channels output their shift",
+                layer,
+                path,
+                channels=int(lost.size),
             )
         )
     return out
@@ -168,8 +212,10 @@ def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
     as ``eps``), ``caffemodel`` the trained weights.  Each :class:`ScaleWeights` holds
     float32 ``scale``/``shift``/``power`` with ``y = x*scale + shift`` reproducing what
     Caffe computes for the group.  Model warnings are issued as
-    :class:`Caffe2TrtWarning`; ``strict=True`` raises them as errors instead.  Errors
-    in the input raise :class:`Caffe2TrtError`.
+    :class:`Caffe2TrtWarning`, one per diagnostic, information included;
+    ``strict=True`` raises the first that is a risk as an error instead (see
+    :data:`~caffe2trt_bn.errors.WARNING_KINDS`).  Errors in the input raise
+    :class:`Caffe2TrtError`.
     """
     with gc_paused():
         result = convert(prototxt, caffemodel, strict=strict)

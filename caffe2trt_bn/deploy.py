@@ -93,7 +93,7 @@ from dataclasses import dataclass, field
 from numbers import Integral
 from typing import Union
 
-from .errors import Diagnostic, GraphError, issue_warnings
+from .errors import Diagnostic, GraphError, enforce_strict, issue_warnings
 from .graph import NetState, Value, layer_selected, layer_type, net_state
 from .prototxt import Document, Node, parse, quote
 
@@ -222,11 +222,11 @@ def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = 
     column) for invalid text and :class:`~caffe2trt_bn.errors.GraphError` for nets that
     cannot be converted (unknown input shape, a bottom nobody produces, V1 nets).
     Warnings (e.g. ignored stage rules) are issued as
-    :class:`~caffe2trt_bn.errors.Caffe2TrtWarning`; ``strict=True`` raises the first.
+    :class:`~caffe2trt_bn.errors.Caffe2TrtWarning`; ``strict=True`` raises the first that is a risk
+    (:func:`~caffe2trt_bn.errors.enforce_strict`).
     """
     result = rewrite(parse(text, path), input_shape)
-    if strict and result.diagnostics:
-        raise result.diagnostics[0].as_error()
+    enforce_strict(result.diagnostics, strict)
     issue_warnings(result.diagnostics)
     return result.text
 

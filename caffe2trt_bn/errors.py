@@ -11,8 +11,10 @@ column where they apply), then what is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 
 class Caffe2TrtError(Exception):
@@ -20,8 +22,11 @@ class Caffe2TrtError(Exception):
 
     ``file``, ``layer``, ``channel``, ``line`` and ``column`` are optional context that
     :meth:`__str__` puts in front of the message, so the one-line rendering always says
-    where the problem is.
+    where the problem is.  ``code`` is a stable identifier of the kind of error (each
+    subclass has its own), printed by ``--json`` for scripts.
     """
+
+    code: ClassVar[str] = "input"
 
     def __init__(
         self,
@@ -71,25 +76,50 @@ class Caffe2TrtError(Exception):
 class ModelFormatError(Caffe2TrtError):
     """A binary caffemodel that is not well-formed protobuf or not a Caffe net."""
 
+    code: ClassVar[str] = "model_format"
+
 
 class PrototxtSyntaxError(Caffe2TrtError):
     """A prototxt that is not valid protobuf text format; carries line and column."""
+
+    code: ClassVar[str] = "prototxt_syntax"
 
 
 class GraphError(Caffe2TrtError):
     """A net whose structure is wrong: unknown bottoms, duplicate names, missing weights."""
 
+    code: ClassVar[str] = "graph"
+
 
 class ModelValueError(Caffe2TrtError):
     """Weights that cannot give a usable result: NaN/Inf, non-positive variance, bad sizes."""
+
+    code: ClassVar[str] = "model_value"
 
 
 class OutputError(Caffe2TrtError):
     """An output path that cannot be written (unknown suffix, a directory, an input file)."""
 
+    code: ClassVar[str] = "output"
+
 
 class StrictModeError(Caffe2TrtError):
-    """A warning promoted to an error by ``strict=True`` / ``--strict``."""
+    """A warning promoted to an error by ``strict=True`` / ``--strict``; ``diagnostic``
+    is that warning."""
+
+    code: ClassVar[str] = "strict"
+
+    def __init__(
+        self, message: str, *, diagnostic: "Diagnostic", file: str | None = None, layer: str | None = None
+    ) -> None:
+        super().__init__(message, file=file, layer=layer)
+        self.diagnostic = diagnostic
+
+
+class NoBatchNormError(GraphError):
+    """The merge was given a net with no BatchNorm-like layer: nothing to write."""
+
+    code: ClassVar[str] = "no_batchnorm"
 
 
 def file_error(
@@ -115,45 +145,191 @@ def file_error(
     return cls(message, file=path)
 
 
+#: Severity of a warning whose weights may compute something other than what the user
+#: expects: ``--strict`` / ``strict=True`` make it an error.
+RISK = "risk"
+#: Severity of a warning that is normal in trained nets and changes nothing the user
+#: relies on: printed as a note, listed by ``--json`` and ``-v``, never an error.
+INFO = "info"
+#: The word printed before each kind: ``caffe-bn-merge: warning: ...``, ``... note: ...``.
+LABELS = {RISK: "warning", INFO: "note"}
+
+
+@dataclass(frozen=True)
+class WarningKind:
+    """What a warning code means: its ``severity`` (:data:`RISK` or :data:`INFO`) and a
+    ``title`` that names what it reports in a summary line (``<title> in 41 layers``)."""
+
+    severity: str
+    title: str
+
+
+#: Every warning code with its severity: the one place that decides what ``--strict``
+#: promotes (the README's warnings table gives the reasoning of each).  A code missing
+#: here counts as a risk.
+WARNING_KINDS: dict[str, WarningKind] = {
+    # The weights use the stored statistics; Caffe would normalise with each batch's own.
+    "use_global_stats_false": WarningKind(
+        RISK,
+        "use_global_stats: false (Caffe would normalise with each batch's statistics; "
+        "`caffe-bn-merge to-deploy` fixes it)",
+    ),
+    # What Caffe computes, but from statistics never accumulated: x/sqrt(eps), 316x the input.
+    "zero_factor": WarningKind(RISK, "a moving-average factor of 0 (never trained: Caffe uses mean = variance = 0)"),
+    # No training run stores a negative variance: damaged or hand-edited statistics.
+    "negative_variance": WarningKind(
+        RISK, "a negative variance (damaged or edited statistics; only eps keeps the result finite)"
+    ),
+    # A dead channel: its input hardly varies, so its output is about its shift either way.
+    "small_variance": WarningKind(
+        INFO, "a variance below eps (eps, not the data, sets the scale; typical of dead channels)"
+    ),
+    # An FP16 engine computes infinities.
+    "fp16_overflow": WarningKind(RISK, "a scale or shift beyond the FP16 range (an FP16 engine overflows)"),
+    # |scale| * 65504 >= 2**-26: large enough FP16 inputs may show x*scale, which FP16 loses.
+    "fp16_underflow": WarningKind(
+        RISK, "a scale below FP16's smallest value that an FP16 engine loses, changing outputs for large inputs"
+    ),
+    # |scale| * 65504 < 2**-26: x*scale rounds away for every FP16 input, zeroed or not.
+    "fp16_underflow_negligible": WarningKind(
+        INFO, "a scale so small that an FP16 engine zeroes it with no effect on any output"
+    ),
+    # NVIDIA Caffe itself computes with 1e-5, as the model was trained and validated.
+    "eps_raised": WarningKind(INFO, "an eps below NVIDIA Caffe's minimum, raised to 1e-5 as that fork does"),
+    # NVIDIA Caffe and OpenCV refuse such a layer: no runtime says scale and bias apply.
+    "scale_bias_unset": WarningKind(
+        RISK, "NVIDIA Caffe's scale and bias applied though the prototxt does not set scale_bias"
+    ),
+    # The stages chosen (the net's own state) may not be those the user loads the net with.
+    "stage_rule": WarningKind(RISK, "include/exclude rules on stage or level (evaluated for TEST at level 0)"),
+    # An explicit request that was not honoured.
+    "input_shape_unused": WarningKind(RISK, "--input-shape unused (the net has no data layer)"),
+    # A misspelt field is a parameter the user set that nothing applies.
+    "unknown_field": WarningKind(RISK, "fields Caffe does not know (misspelt?)"),
+    # Two stored layers of one name: which weights were meant is unsure.
+    "duplicate_stored_layer": WarningKind(RISK, "a second stored copy in the caffemodel"),
+}
+
+
+def warning_kind(code: str) -> WarningKind:
+    """The :class:`WarningKind` of ``code``; an unlisted code is a risk."""
+    return WARNING_KINDS.get(code) or WarningKind(RISK, code)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """A warning about the model: the result is written, but the user should know.
 
     ``code`` is a stable identifier (e.g. ``use_global_stats_false``) for ``--json``
-    consumers; ``layer`` names the layer concerned, ``message`` says what and why.
+    consumers, with a severity (:data:`WARNING_KINDS`); ``layer`` names the layer
+    concerned, ``message`` says what and why, ``channels`` how many channels it concerns
+    (None when it is not about channels).
     """
 
     code: str
     message: str
     layer: str | None = None
     file: str | None = None
+    channels: int | None = field(default=None, kw_only=True)
+
+    @property
+    def severity(self) -> str:
+        return warning_kind(self.code).severity
 
     def __str__(self) -> str:
         # The code in brackets names the warning, as in --json and in the --strict error.
         where = f"{self.file}: " if self.file else ""
         if self.layer is not None:
             where += f"layer {self.layer!r}: "
-        return f"warning: {where}{self.message} [{self.code}]".replace("\n", " ")
+        return f"{LABELS[self.severity]}: {where}{self.message} [{self.code}]".replace("\n", " ")
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"code": self.code, "layer": self.layer, "file": self.file, "message": self.message}
+    def to_json(self) -> dict[str, str | int | None]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "layer": self.layer,
+            "file": self.file,
+            "channels": self.channels,
+            "message": self.message,
+        }
 
     def as_error(self) -> StrictModeError:
         return StrictModeError(
             f"{self.message} (warning {self.code}, an error under --strict or strict=True)",
+            diagnostic=self,
             file=self.file,
             layer=self.layer,
         )
 
 
+def enforce_strict(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
+    """The strict-mode policy, for every command and API function: with ``strict``, the
+    first diagnostic that is a :data:`RISK` is raised as a :class:`StrictModeError`;
+    information (:data:`INFO`) never is."""
+    if strict:
+        for d in diagnostics:
+            if d.severity == RISK:
+                raise d.as_error()
+
+
+@dataclass
+class DiagnosticSummary:
+    """The diagnostics of one code taken together: what a summary line and ``--json``'s
+    ``warning_summary`` show.  ``layers`` are the distinct layers named, in order;
+    ``channels`` the sum of the channel counts (None when no diagnostic counts any)."""
+
+    code: str
+    severity: str
+    title: str
+    count: int
+    files: list[str]
+    layers: list[str]
+    channels: int | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title,
+            "count": self.count,
+            "files": self.files,
+            "layers": self.layers,
+            "channels": self.channels,
+        }
+
+
+def summarize(diagnostics: Sequence[Diagnostic]) -> list[DiagnosticSummary]:
+    """One :class:`DiagnosticSummary` per code, in the order codes first occur."""
+    out: dict[str, DiagnosticSummary] = {}
+    for d in diagnostics:
+        kind = warning_kind(d.code)
+        s = out.get(d.code)
+        if s is None:
+            s = out[d.code] = DiagnosticSummary(d.code, kind.severity, kind.title, 0, [], [], None)
+        s.count += 1
+        if d.file is not None and d.file not in s.files:
+            s.files.append(d.file)
+        if d.layer is not None and d.layer not in s.layers:
+            s.layers.append(d.layer)
+        if d.channels is not None:
+            s.channels = (s.channels or 0) + d.channels
+    return list(out.values())
+
+
 class Caffe2TrtWarning(UserWarning):
-    """Category of the Python warnings the API functions issue for model diagnostics."""
+    """Category of the Python warnings the API functions issue for model diagnostics,
+    one per diagnostic, information included (``strict=True`` raises risks only);
+    ``diagnostic`` is the :class:`Diagnostic` (its ``code`` and ``severity``)."""
+
+    diagnostic: Diagnostic | None = None
 
 
-def issue_warnings(diagnostics: "list[Diagnostic]", stacklevel: int = 3) -> None:
+def issue_warnings(diagnostics: "Sequence[Diagnostic]", stacklevel: int = 3) -> None:
     """Issues each diagnostic as a :class:`Caffe2TrtWarning` (the API's way to report
     them; the command line prints them itself and silences these)."""
     import warnings
 
     for d in diagnostics:
-        warnings.warn(str(d), Caffe2TrtWarning, stacklevel=stacklevel)
+        w = Caffe2TrtWarning(str(d))
+        w.diagnostic = d
+        warnings.warn(w, stacklevel=stacklevel)

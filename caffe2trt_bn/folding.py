@@ -57,6 +57,7 @@ from .errors import (
     GraphError,
     ModelValueError,
     OutputError,
+    enforce_strict,
     file_error,
     issue_warnings,
 )
@@ -218,15 +219,14 @@ def fold(
     TRAIN net saved by Caffe: its extra layers pass through).  ``outdir`` is created if
     missing; it may not be the folder of the inputs when that would overwrite them.
     Both outputs are written atomically, and neither is left behind if writing fails.
-    ``strict`` turns the first warning into a :class:`StrictModeError` (nothing is
-    written).  Raises :class:`Caffe2TrtError` for problems with the input.
+    ``strict`` turns the first warning that is a risk into a :class:`StrictModeError`
+    (nothing is written; see :func:`~caffe2trt_bn.errors.enforce_strict`).  Raises :class:`Caffe2TrtError` for problems with the input.
     """
     prototxt_out, caffemodel_out = output_paths(prototxt, caffemodel, outdir)
     with gc_paused():  # planning and writing make many objects beside the loaded net, no cycles
         net = load_net(prototxt, caffemodel)
         plan = plan_fold(net)
-        if strict and plan.diagnostics:
-            raise plan.diagnostics[0].as_error()
+        enforce_strict(plan.diagnostics, strict)
         write_plan(plan, prototxt_out, caffemodel_out)
         result = FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
     issue_warnings(plan.diagnostics)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -271,7 +271,7 @@ def _stats_diagnostics(group: Group, stats: BatchNormStats, net: Net) -> list[Di
                 net.prototxt_path,
             )
         )
-    diagnostics.extend(Diagnostic(d.code, d.message, d.layer, net.caffemodel_path) for d in stats.diagnostics)
+    diagnostics.extend(replace(d, file=net.caffemodel_path) for d in stats.diagnostics)
     return diagnostics
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batchnorm import BATCHNORM_TYPES, VARIANTS, batchnorm_like, unsupported_message, v1_problem
-from .conversion import value_diagnostics
+from .conversion import no_batchnorm_error, value_diagnostics
 from .errors import Caffe2TrtError, Diagnostic, GraphError
 from .fuse import Group, GroupOutcome, group_outcomes, match_groups
 from .gcpause import gc_paused
@@ -87,9 +87,10 @@ class LayerReport:
 class Report:
     """The whole inspection.
 
-    ``message`` is set for a V1 net (nothing to merge); ``warnings`` are the warnings
-    about the model as a whole (e.g. a layer stored twice), the layers' own are in
-    their :class:`LayerReport`.
+    ``message`` is set for a V1 net (nothing to merge); ``error`` is the merge's error
+    line for a net with no BatchNorm-like layer (the merge refuses it: nothing to write);
+    ``warnings`` are the warnings about the model as a whole (e.g. a layer stored twice),
+    the layers' own are in their :class:`LayerReport`.
     """
 
     prototxt: str
@@ -97,12 +98,13 @@ class Report:
     layers: list[LayerReport]
     v1: bool = False
     message: str | None = None
+    error: str | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def convertible(self) -> bool:
         """Whether the merge converts the model (see the module docstring)."""
-        return not self.v1 and all(r.convertible for r in self.layers)
+        return not self.v1 and self.error is None and all(r.convertible for r in self.layers)
 
     @property
     def failed(self) -> list[LayerReport]:
@@ -120,9 +122,10 @@ class Report:
             "caffemodel": self.caffemodel,
             "v1": self.v1,
             "message": self.message,
+            "net_error": self.error,
             "convertible": self.convertible,
             "layers": [r.to_json() for r in self.layers],
-            "warnings": [d.to_json() for d in self.warnings],
+            "warnings": [d.to_json() for d in self.diagnostics],  # as the merge lists them
         }
 
 
@@ -146,6 +149,8 @@ def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
                 row = LayerReport(layer.name, layer.type, "unsupported", why=error.message)
                 row.error, row.error_layer = str(error), layer.name
                 report.layers.append(row)
+        if not report.layers:
+            report.error = str(no_batchnorm_error(prototxt))
         return report
 
 

@@ -2,9 +2,12 @@
 
 A writer that fails part-way (disk full, an I/O error, an interrupt) must leave an
 existing output byte for byte as it was and no temporary file behind; the temporary
-file lives in the target's folder (so the final rename is atomic) and is only renamed
-over the target after it was flushed and fsync'ed.  The inputs are opened read-only
-(checked with Python's audit hooks in a child process) and never change.
+file lives in the target's folder (so that putting it in place is atomic) and is only
+put in place after it was flushed and fsync'ed.  Both ways of holding it are tested: an
+unnamed file (Linux ``O_TMPFILE``, the default where the file system has it) and a
+named hidden file (elsewhere, forced here by switching ``atomic.UNNAMED_TEMPORARIES``
+off).  ``tests/test_killed.py`` kills runs with SIGKILL.  The inputs are opened
+read-only (checked with Python's audit hooks in a child process) and never change.
 """
 
 from __future__ import annotations
@@ -45,26 +48,76 @@ def weights() -> list[ScaleWeights]:
     return result.weights
 
 
+def unnamed_supported(folder: Path) -> bool:
+    """Whether ``folder``'s file system makes unnamed files reachable through /proc."""
+    if not hasattr(os, "O_TMPFILE") or not Path("/proc/self/fd").is_dir():
+        return False
+    try:
+        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+@pytest.fixture(params=["unnamed", "named"])
+def mechanism(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test with unnamed temporary files (skipped where there are none) and with
+    named ones (the fallback, forced)."""
+    if request.param == "unnamed":
+        if not unnamed_supported(tmp_path):
+            pytest.skip("no O_TMPFILE here")
+        assert atomic.UNNAMED_TEMPORARIES
+    else:
+        monkeypatch.setattr(atomic, "UNNAMED_TEMPORARIES", False)
+    return request.param
+
+
 class Spy:
-    """Records the temporary files a writer wrote to and how large they had grown."""
+    """Records the temporary files a writer wrote to: the path it was given, how large
+    the file had grown, the folder it lives in, and whether it had a name there."""
 
     def __init__(self) -> None:
         self.paths: list[Path] = []
         self.sizes: list[int] = []
+        self.folders: list[Path] = []
+        self.named: list[bool] = []
 
     def see(self, path: Path) -> None:
-        self.paths.append(Path(path))
-        self.sizes.append(Path(path).stat().st_size)
+        path = Path(path)
+        info = path.stat()
+        self.paths.append(path)
+        self.sizes.append(info.st_size)
+        self.named.append(info.st_nlink > 0)
+        if path.parent == Path("/proc/self/fd"):  # an unnamed file: "<folder>/#<inode> (deleted)"
+            self.folders.append(Path(os.readlink(path)).parent)
+        else:
+            self.folders.append(path.parent)
+
+    def check(self, mechanism: str, folder: Path, out: Path) -> None:
+        """The writer wrote to a temporary file in ``folder``, other than ``out``, named
+        or not as ``mechanism`` says."""
+        assert self.paths and all(f == folder for f in self.folders), self.folders
+        assert all(p != out for p in self.paths)
+        hidden = [p.name.startswith(f".{out.name}.") and p.name.endswith(".tmp") for p in self.paths]
+        if mechanism == "unnamed":
+            # Unnamed while written; only over an old output does it get a hidden name,
+            # between its link and its rename over the target.
+            assert self.paths[0].parent == Path("/proc/self/fd")
+            for path, is_hidden, named in zip(self.paths, hidden, self.named):
+                assert (path.parent == Path("/proc/self/fd") and not named) or (is_hidden and named)
+        else:
+            assert all(hidden) and all(self.named)
 
 
 def _fail_h5_after_first_group(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
+    """HDF5 builds the file in memory: the temporary file exists, still empty."""
     original = h5_module._write_group
     calls = []
 
     def write_group(f, w, *args):  # type: ignore[no-untyped-def]
         if calls:
-            f.flush()  # the first group really is in the temporary file
-            spy.see(Path(f.filename))
+            spy.see(Path(f.filename))  # the in-memory file is named after the temporary file
             raise error
         calls.append(w.name)
         original(f, w, *args)
@@ -108,21 +161,35 @@ def _fail_fsync(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException)
 
 
 def _fail_rename(monkeypatch: pytest.MonkeyPatch, spy: Spy, error: BaseException) -> None:
-    real_replace = os.replace
+    """Putting the complete file in place fails: the rename of a named file, the link of
+    an unnamed one at the target, or the rename over an old output of the name it was
+    linked under (which must go too)."""
+    real_link = os.link
 
-    def replace(src, dst):  # type: ignore[no-untyped-def]
+    def replace(src, dst, **kwargs):  # type: ignore[no-untyped-def]
         spy.see(Path(src))
         raise error
 
+    def link(src, dst, **kwargs):  # type: ignore[no-untyped-def]
+        spy.see(Path(src))
+        folder = kwargs.get("dst_dir_fd")
+        if not Path(dst).name.startswith("."):  # at the target itself
+            if os.path.lexists(dst if folder is None else f"/proc/self/fd/{folder}/{dst}"):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
+            raise error
+        real_link(src, dst, **kwargs)
+
     monkeypatch.setattr(atomic.os, "replace", replace)
-    assert os.replace is not real_replace  # atomic uses the os module itself
+    monkeypatch.setattr(atomic.os, "link", link)
 
 
-INJECTIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch, Spy, BaseException], None]]] = {
-    "h5 fails after the first group": (".h5", _fail_h5_after_first_group),
-    "npz fails after three arrays": (".npz", _fail_npz_after_three_arrays),
-    "wts fsync fails": (".wts", _fail_fsync),
-    "h5 rename fails": (".h5", _fail_rename),
+INJECTIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch, Spy, BaseException], None], bool]] = {
+    # name: (suffix, injection, whether the temporary file holds data when it fails)
+    "h5 fails after the first group": (".h5", _fail_h5_after_first_group, False),
+    "npz fails after three arrays": (".npz", _fail_npz_after_three_arrays, True),
+    "wts fsync fails": (".wts", _fail_fsync, True),
+    "h5 fsync fails": (".h5", _fail_fsync, True),
+    "h5 rename fails": (".h5", _fail_rename, True),
 }
 
 
@@ -133,9 +200,9 @@ def listing(folder: Path) -> list[str]:
 @pytest.mark.parametrize("name", list(INJECTIONS))
 @pytest.mark.parametrize("existing", [True, False], ids=["over an old output", "no old output"])
 def test_failure_mid_write_keeps_the_old_output(
-    name: str, existing: bool, weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, existing: bool, mechanism: str, weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    suffix, inject = INJECTIONS[name]
+    suffix, inject, holds_data = INJECTIONS[name]
     out = tmp_path / f"w{suffix}"
     if existing:
         out.write_bytes(SENTINEL)
@@ -145,9 +212,10 @@ def test_failure_mid_write_keeps_the_old_output(
     with pytest.raises(OutputError) as info:
         save(weights, out)
     assert str(info.value) == f"{out}: cannot write: No space left on device"
-    # The failure happened while a temporary file beside the target held data ...
-    assert spy.paths and all(p.parent == tmp_path and p != out for p in spy.paths)
-    assert spy.sizes[-1] > 0
+    # The failure happened while a temporary file beside the target existed ...
+    spy.check(mechanism, tmp_path, out)
+    if holds_data:
+        assert spy.sizes[-1] > 0
     # ... and that file is gone; the old output (or its absence) is as before.
     assert listing(tmp_path) == before
     if existing:
@@ -155,19 +223,20 @@ def test_failure_mid_write_keeps_the_old_output(
 
 
 def test_interrupt_mid_write_removes_the_temporary_file(
-    weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mechanism: str, weights: list[ScaleWeights], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "w.h5"
+    out = tmp_path / "w.npz"
     out.write_bytes(SENTINEL)
     spy = Spy()
-    _fail_h5_after_first_group(monkeypatch, spy, KeyboardInterrupt())
+    _fail_npz_after_three_arrays(monkeypatch, spy, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         save(weights, out)
+    spy.check(mechanism, tmp_path, out)
     assert spy.sizes[-1] > 0
-    assert listing(tmp_path) == ["w.h5"] and out.read_bytes() == SENTINEL
+    assert listing(tmp_path) == ["w.npz"] and out.read_bytes() == SENTINEL
 
 
-def test_non_os_error_keeps_its_type(tmp_path: Path) -> None:
+def test_non_os_error_keeps_its_type(mechanism: str, tmp_path: Path) -> None:
     """Only OS errors become OutputError; a bug in a writer keeps its own type (and
     its traceback in the command line), still without a half-written file."""
     out = tmp_path / "w.bin"
@@ -178,35 +247,108 @@ def test_non_os_error_keeps_its_type(tmp_path: Path) -> None:
     assert listing(tmp_path) == []
 
 
-def test_success_replaces_with_plain_permissions(weights: list[ScaleWeights], tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing", [True, False], ids=["over an old output", "no old output"])
+def test_success_replaces_with_plain_permissions(
+    existing: bool, mechanism: str, weights: list[ScaleWeights], tmp_path: Path
+) -> None:
     out = tmp_path / "w.h5"
-    out.write_bytes(SENTINEL)
+    if existing:
+        out.write_bytes(SENTINEL)
     save(weights, out)
     assert out.read_bytes() != SENTINEL and out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
-    assert listing(tmp_path) == ["w.h5"]
+    assert listing(tmp_path) == ["w.h5"] and out.stat().st_nlink == 1
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
 
 
-def test_fsync_happens_before_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_temporary_file_has_no_name_while_written(mechanism: str, tmp_path: Path) -> None:
+    """With unnamed files the folder shows nothing until the output is complete (a
+    SIGKILL then leaves nothing); with named ones, the hidden temporary file."""
+    out = tmp_path / "w.bin"
+    out.write_bytes(SENTINEL)
+    with atomic_output(out) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(b"new")
+        during = listing(tmp_path)
+        assert out.read_bytes() == SENTINEL
+    assert listing(tmp_path) == ["w.bin"] and out.read_bytes() == b"new"
+    if mechanism == "unnamed":
+        assert during == ["w.bin"]
+    else:
+        assert len(during) == 2 and during[0].startswith(".w.bin.") and during[0].endswith(".tmp")
+
+
+@pytest.mark.parametrize("refusal", [errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL])
+def test_file_systems_without_unnamed_files_use_named_ones(
+    refusal: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system without O_TMPFILE (EOPNOTSUPP), or a kernel without it (EISDIR,
+    EINVAL), falls back to a named temporary file: the output is still written."""
+    real_open = os.open
+    tried = []
+
+    def refusing_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flags & getattr(os, "O_TMPFILE", 0) == getattr(os, "O_TMPFILE", -1):
+            tried.append(path)
+            raise OSError(refusal, os.strerror(refusal))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(atomic.os, "open", refusing_open)
+    monkeypatch.setattr(atomic, "UNNAMED_TEMPORARIES", True)
+    monkeypatch.setattr(atomic.os, "O_TMPFILE", getattr(os, "O_TMPFILE", 0o20200000), raising=False)
+    out = tmp_path / "x.wts"
+    seen = []
+    with atomic_output(out) as tmp:
+        seen.append(tmp)
+        tmp.write_bytes(b"1\n")
+    assert tried == [tmp_path]
+    assert seen[0].parent == tmp_path and seen[0].name.startswith(".x.wts.")
+    assert listing(tmp_path) == ["x.wts"] and out.read_bytes() == b"1\n"
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over an old output", "no old output"])
+def test_fsync_happens_before_the_file_is_put_in_place(
+    existing: bool, mechanism: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fsync, then link (unnamed) or rename (named, or an unnamed file linked under a
+    temporary name over an old output), then fsync of the folder."""
     events: list[tuple[str, str]] = []
-    real_fsync, real_replace = atomic.fsync_path, os.replace
+    real_fsync, real_replace, real_link = atomic.fsync_path, os.replace, os.link
 
     def fsync_path(path: Path, *, directory: bool = False) -> None:
-        events.append(("fsync-dir" if directory else "fsync", Path(path).name))
+        events.append(("fsync-dir" if directory else "fsync", str(path)))
         real_fsync(path, directory=directory)
 
-    def replace(src, dst):  # type: ignore[no-untyped-def]
-        events.append(("rename", Path(dst).name))
-        real_replace(src, dst)
+    def replace(src, dst, **kwargs):  # type: ignore[no-untyped-def]
+        events.append(("rename", Path(src).name))
+        real_replace(src, dst, **kwargs)
+
+    def link(src, dst, **kwargs):  # type: ignore[no-untyped-def]
+        events.append(("link", Path(dst).name))
+        real_link(src, dst, **kwargs)
 
     monkeypatch.setattr(atomic, "fsync_path", fsync_path)
     monkeypatch.setattr(atomic.os, "replace", replace)
-    write_bytes_atomic(tmp_path / "x.wts", b"1\n")
+    monkeypatch.setattr(atomic.os, "link", link)
+    out = tmp_path / "x.wts"
+    if existing:
+        out.write_bytes(SENTINEL)
+    write_bytes_atomic(out, b"1\n")
     kinds = [kind for kind, _ in events]
-    assert kinds == ["fsync", "rename", "fsync-dir"], events
-    assert events[0][1].startswith(".x.wts.") and events[0][1].endswith(".tmp")
+    assert events[-1] == ("fsync-dir", str(tmp_path))
+    if mechanism == "named":
+        assert kinds == ["fsync", "rename", "fsync-dir"], events
+        assert Path(events[0][1]).name.startswith(".x.wts.") and events[0][1].endswith(".tmp")
+        assert events[1][1] == Path(events[0][1]).name
+    elif existing:
+        # The target exists (a link cannot replace it): linked under a temporary name, renamed.
+        assert kinds == ["fsync", "link", "link", "rename", "fsync-dir"], events
+        assert events[1][1] == "x.wts" and events[2][1].startswith(".x.wts.") and events[3][1] == events[2][1]
+    else:
+        assert kinds == ["fsync", "link", "fsync-dir"], events
+        assert events[0][1].startswith("/proc/self/fd/") and events[1][1] == "x.wts"
+    assert listing(tmp_path) == ["x.wts"] and out.read_bytes() == b"1\n"
 
 
 def test_output_may_not_be_an_input_by_any_name(tmp_path: Path) -> None:

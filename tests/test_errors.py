@@ -38,6 +38,9 @@ import pytest
 from caffe2trt_bn import caffe_pb2, wire
 from caffe2trt_bn.cli import main
 from caffe2trt_bn.errors import (
+    INFO,
+    RISK,
+    WARNING_KINDS,
     Caffe2TrtError,
     GraphError,
     ModelFormatError,
@@ -813,6 +816,13 @@ WARNINGS: dict[str, Callable[[Path], tuple[Path, Path, Path, str]]] = {
     "small_variance": lambda d: (RESNET / "deploy.prototxt", m := edited_model(d, _set_value("bn3", 1, 4, 0.0)), m, "bn3"),
     "fp16_overflow": lambda d: (RESNET / "deploy.prototxt", m := edited_model(d, _set_value("scale1", 0, 2, 1e6)), m, "bn1"),
     "fp16_underflow": lambda d: (RESNET / "deploy.prototxt", m := edited_model(d, _set_value("scale1", 0, 2, 1e-9)), m, "bn1"),
+    # A pruned channel: x*scale rounds away in FP16 for every input.
+    "fp16_underflow_negligible": lambda d: (
+        RESNET / "deploy.prototxt",
+        m := edited_model(d, _set_value("scale1", 0, 2, 4e-38)),
+        m,
+        "bn1",
+    ),
 }
 
 
@@ -827,20 +837,29 @@ def test_warning_is_printed_named_in_json_and_strict(code: str, tmp_path: Path) 
     assert {w["code"] for w in summary["warnings"]} == {code}
     for w in summary["warnings"]:
         assert (w["layer"], w["file"]) == (layer, str(names))
+    # A risk is printed as a warning, information as a note (WARNING_KINDS says which).
+    severity = WARNING_KINDS[code].severity
+    assert {w["severity"] for w in summary["warnings"]} == {severity}
+    label = {RISK: "warning", INFO: "note"}[severity]
     lines = r.stderr.splitlines()
     assert len(lines) == len(summary["warnings"])
     for line, w in zip(lines, summary["warnings"]):
-        assert line == f"caffe-bn-merge: warning: {names}: layer {layer!r}: {w['message']} [{code}]"
+        assert line == f"caffe-bn-merge: {label}: {names}: layer {layer!r}: {w['message']} [{code}]"
     assert out.exists()
 
+    # --strict makes a risk an error, never information.
     strict_out = tmp_path / "strict.h5"
     r = run_cli(prototxt, caffemodel, "-o", strict_out, "--strict")
-    assert r.returncode == 1
-    assert r.stderr.splitlines() == [
-        f"{ERROR_PREFIX}{names}: layer {layer!r}: {summary['warnings'][0]['message']} "
-        f"(warning {code}, an error under --strict or strict=True)"
-    ]
-    assert not strict_out.exists()
+    if severity == INFO:
+        assert r.returncode == 0, r.stderr
+        assert strict_out.exists()
+    else:
+        assert r.returncode == 1
+        assert r.stderr.splitlines() == [
+            f"{ERROR_PREFIX}{names}: layer {layer!r}: {summary['warnings'][0]['message']} "
+            f"(warning {code}, an error under --strict or strict=True)"
+        ]
+        assert not strict_out.exists()
 
     # The library: Python warnings of category Caffe2TrtWarning; strict=True raises.
     from caffe2trt_bn import Caffe2TrtWarning, extract
@@ -848,9 +867,14 @@ def test_warning_is_printed_named_in_json_and_strict(code: str, tmp_path: Path) 
     with pytest.warns(Caffe2TrtWarning) as record:
         extract(prototxt, caffemodel)
     assert all(str(w.message).endswith(f"[{code}]") for w in record)
+    assert [w.message.diagnostic.code for w in record] == [code]  # type: ignore[union-attr]
+    if severity == INFO:
+        assert [d.code for d in convert(prototxt, caffemodel, strict=True).diagnostics] == [code]
+        return
     with pytest.raises(StrictModeError) as info:
         convert(prototxt, caffemodel, strict=True)
     assert (info.value.file, info.value.layer) == (str(names), layer)
+    assert info.value.diagnostic.code == code
 
 
 def test_small_variance_threshold_is_eps(tmp_path: Path) -> None:

@@ -133,6 +133,72 @@ def test_bn_to_scale_matches_batchnorm_definition() -> None:
         bn_to_scale(mean, var, 1e-5, gamma[:3])
 
 
+
+F32_MAX = float(np.finfo(np.float32).max)
+
+#: Inputs bn_to_scale must refuse -> (the message, the channel named or None).  Every
+#: input is finite where it is not the subject, so the only way out is an error.
+BN_TO_SCALE_REFUSED = {
+    # 1/sqrt(var + eps) passes the float32 range (and even float64 denormals).
+    "scale beyond float32 (tiny var and eps)": (
+        dict(mean=[0.0, 0.0], var=[1.0, 1e-90], eps=1e-90), r"merged scale is 7\.07107e\+44, beyond the float32", 1),
+    "scale beyond float32 (denormal var, eps 0)": (
+        dict(mean=[0.0], var=[1e-320], eps=0.0), r"merged scale is 1\.0\d*e\+160, beyond the float32", 0),
+    "scale beyond float32 (gamma 1e38)": (
+        dict(mean=[0.0, 0.0, 0.0], var=[1e-3] * 3, eps=1e-5, gamma=[1.0, 1.0, 1e38]), r"merged scale is 3\.14658e\+39", 2),
+    "shift beyond float32 (mean 1e38)": (dict(mean=[1.0, 1e38], var=[1e-3, 1e-3]), r"merged shift is -3\.14658e\+39", 1),
+    "shift beyond float32 (beta at the float32 limit)": (
+        dict(mean=[1.0], var=[1.0], gamma=[1.0], beta=[F32_MAX * 1.0000001]), r"merged shift is 3\.40282e\+38", 0),
+    "shift beyond float64 (mean 1e300, tiny var)": (dict(mean=[1e300], var=[1e-20], eps=0.0), r"merged shift is -inf", 0),
+    "sum of the inputs beyond float64": (dict(mean=[1.7e308, 1.7e308], var=[1.0, 1.0]), r"merged shift is -1\.69999e\+308", 0),
+    "var + eps beyond float64": (dict(mean=[0.0, 0.0], var=[1.0, 1.7e308], eps=1.7e308), r"var \+ eps is inf", 1),
+    "NaN mean": (dict(mean=[0.0, float("nan")], var=[1.0, 1.0]), r"mean is nan", 1),
+    "NaN var": (dict(mean=[0.0], var=[float("nan")]), r"var is nan", 0),
+    "inf gamma": (dict(mean=[0.0], var=[1.0], gamma=[float("-inf")]), r"gamma is -inf", 0),
+    "NaN beta": (dict(mean=[0.0, 0.0], var=[1.0, 1.0], beta=[1.0, float("nan")]), r"beta is nan", 1),
+    "NaN eps": (dict(mean=[0.0], var=[1.0], eps=float("nan")), r"eps is nan", None),
+    "inf eps": (dict(mean=[0.0], var=[1.0], eps=float("inf")), r"eps is inf", None),
+    "eps not a number": (dict(mean=[0.0], var=[1.0], eps="1e-5"), r"eps holds <U4 values, not real numbers", None),
+    "eps not one number": (dict(mean=[0.0], var=[1.0], eps=[1e-5, 1e-3]), r"eps holds 2 values, not one", None),
+    "negative var + eps": (dict(mean=[0.0, 0.0], var=[1.0, -1.0]), r"var \+ eps = -0\.99999 is not positive", 1),
+    "var + eps zero": (dict(mean=[0.0], var=[0.0], eps=0.0), r"var \+ eps = 0 is not positive", 0),
+    "var shorter than mean": (dict(mean=[0.0, 1.0], var=[1.0]), r"var has 1 values but mean has 2", None),
+    "beta longer than mean": (dict(mean=[0.0], var=[1.0], beta=[1.0, 2.0]), r"beta has 2 values but mean has 1", None),
+    "complex values": (dict(mean=np.array([1 + 1j]), var=[1.0]), r"mean holds complex128 values, not real numbers", None),
+    "strings": (dict(mean=["0"], var=[1.0]), r"mean holds <U1 values, not real numbers", None),
+}
+
+
+@pytest.mark.parametrize("case", list(BN_TO_SCALE_REFUSED))
+def test_bn_to_scale_never_returns_a_non_finite_value(case: str) -> None:
+    """Each input refused as extract() refuses it, naming the channel, with no numpy
+    warning escaping (warnings are errors here, as under ``python -W error``)."""
+    import warnings
+
+    kwargs, message, channel = BN_TO_SCALE_REFUSED[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(caffe2trt_bn.errors.ModelValueError, match=message) as info:
+            bn_to_scale(**kwargs)  # type: ignore[arg-type]
+    assert info.value.channel == channel
+    if channel is not None:
+        assert str(info.value).startswith(f"channel {channel}: ")
+
+
+def test_bn_to_scale_keeps_finite_extremes() -> None:
+    """Values that do fit float32 are returned, also when the float64 computation comes
+    close to its limits (the checks refuse only what does not fit)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # scale 1e-150 rounds to 0 (an underflow, still finite); shift -1; beta at the limit stays.
+        scale, shift, _ = bn_to_scale([1e150, 0.0], [1e300, 1.0], 0.0, beta=[0.0, F32_MAX])
+        assert scale.tolist() == [0.0, 1.0] and shift.tolist() == [-1.0, F32_MAX]
+        scale, shift, _ = bn_to_scale([], [])
+        assert scale.size == shift.size == 0
+
+
 def _graph_groups(text: str) -> list[list[str]]:
     from caffe2trt_bn.fuse import match_groups
     from caffe2trt_bn.graph import build_graph

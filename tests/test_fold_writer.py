@@ -10,6 +10,7 @@ no thread are left behind on failure.  Speed itself is measured by ``benchmarks/
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import functools
@@ -17,6 +18,7 @@ import io
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -216,14 +218,24 @@ def failing_open(monkeypatch: pytest.MonkeyPatch, fail_after: int) -> list[SlowF
     """Makes ``fold`` write its caffemodel through a SlowFile that runs out of space
     after ``fail_after`` bytes; returns the SlowFiles opened."""
     opened: list[SlowFile] = []
+    # Temporary file -> the output it becomes (an unnamed temporary file has no name to tell).
+    targets: dict[str, Path] = {}
+    real_atomic_output = fold_module.atomic_output
+
+    @contextlib.contextmanager
+    def atomic_output(path: Any, *args: Any, **kwargs: Any) -> Iterator[Path]:
+        with real_atomic_output(path, *args, **kwargs) as tmp:
+            targets[str(tmp)] = Path(path)
+            yield tmp
 
     def fake_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         f = open(path, mode, *args, **kwargs)
-        if "caffemodel" not in Path(path).name:
+        if "caffemodel" not in targets[str(path)].name:
             return f
         opened.append(SlowFile(f, fail_after=fail_after, error=OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))))
         return opened[-1]
 
+    monkeypatch.setattr(fold_module, "atomic_output", atomic_output)
     monkeypatch.setattr(fold_module, "open", fake_open, raising=False)
     return opened
 

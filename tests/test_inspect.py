@@ -219,3 +219,19 @@ def test_inspect_gives_the_merges_warnings(tmp_path: Path) -> None:
     assert code == merged == 0
     codes = [w["code"] for row in json.loads(out)["layers"] for w in row["warnings"]]
     assert codes == [w["code"] for w in json.loads(merge_out)["warnings"]] and "zero_factor" in codes
+
+
+def test_a_net_without_batchnorm_is_refused_by_both() -> None:
+    """The merge refuses a BatchNorm-free net (nothing to write): so does inspect, with the
+    merge's error line."""
+    case = FIXTURES / "zoo" / "act_pointwise"
+    merged, _, merge_err = run(case / "deploy.prototxt", case / "net.caffemodel", "-o", "unused.npz")
+    code, out, err = run("inspect", case / "deploy.prototxt", case / "net.caffemodel")
+    assert merged == code == 1
+    assert out == f"{case / 'deploy.prototxt'}: no BatchNorm-like layers; nothing to merge\n"
+    assert err.splitlines() == merge_err.splitlines() and "no BatchNorm-like layer" in err
+    code, out, _ = run("inspect", case / "deploy.prototxt", case / "net.caffemodel", "--json")
+    report = json.loads(out)
+    assert code == 1 and not report["convertible"] and report["layers"] == []
+    assert report["net_error"] == merge_err.splitlines()[0].removeprefix(ERROR)
+    assert report["code"] == "not_convertible" and report["error"] == merge_err.splitlines()[0]

@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The checkout this script belongs to, not whatever copy of the package is installed.
+sys.path.insert(0, str(ROOT))
 FIXTURES = ROOT / "fixtures"
 GOLDEN = ROOT / "tests" / "golden" / "outputs.json"
 

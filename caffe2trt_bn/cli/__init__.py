@@ -6,7 +6,11 @@ function: ``to-deploy``, ``fold``, ``inspect``.
 
 Exit codes: 0 success, 1 a user error (bad or missing file, a model that cannot be
 converted; printed as one line, no traceback), 2 a usage error.  Any other exception
-is a bug and keeps its traceback.
+is a bug and keeps its traceback.  With ``--json`` a failure also prints a JSON object on
+standard output (:func:`failure_json`), so scripts always get JSON.
+
+Model warnings are printed by :func:`print_warnings`: one line per warning code (a
+summary when a code concerns several layers), every line with ``-v``.
 """
 
 from __future__ import annotations
@@ -20,17 +24,54 @@ import sys
 import threading
 import warnings
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import numpy as np
 
-from ..errors import Caffe2TrtError, Caffe2TrtWarning, Diagnostic
+from ..errors import INFO, LABELS, RISK, Caffe2TrtError, Caffe2TrtWarning, Diagnostic, DiagnosticSummary, StrictModeError, summarize
 from ..gcpause import gc_paused
 
 PROG = "caffe-bn-merge"
 
 #: Command name -> module (under this package) whose ``run(argv) -> int`` handles it.
 COMMANDS: dict[str, str] = {"to-deploy": "to_deploy", "fold": "fold", "inspect": "inspect"}
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose usage errors (exit 2) also print the ``--json``
+    failure object on standard output when the command line holds ``--json``."""
+
+    _json = False
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None):  # type: ignore[override]
+        self._json = json_requested(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        line = f"{self.prog}: error: {message}"
+        print(line, file=sys.stderr)
+        if self._json:
+            print_json(failure_json(line, "usage", 2))
+        self.exit(2)
+
+
+def json_requested(argv: Sequence[str]) -> bool:
+    """Whether ``--json`` is among the options of ``argv`` (not after ``--``)."""
+    args = list(argv)
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
+
+
+def failure_json(line: str, code: str, status: int, exc: Caffe2TrtError | None = None) -> dict[str, object]:
+    """What ``--json`` prints on standard output when a run fails: the error ``line`` as
+    printed on standard error, its stable ``code`` (``Caffe2TrtError.code``, ``usage``,
+    ``interrupted``, ...), the exit status, and where the error is, when known."""
+    out: dict[str, object] = {"error": line, "code": code, "exit_status": status}
+    if exc is not None:
+        out.update(file=exc.file, layer=exc.layer, channel=exc.channel, line=exc.line, column=exc.column)
+        if isinstance(exc, StrictModeError):
+            out["warning"] = exc.diagnostic.to_json()
+    return out
 
 
 def add_output_options(
@@ -44,9 +85,57 @@ def add_output_options(
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
 
 
-def print_warnings(diagnostics: Sequence[Diagnostic]) -> None:
-    for d in diagnostics:
-        print(f"{PROG}: {d}", file=sys.stderr)
+#: How many layer names a summary line shows before "and N more".
+SUMMARY_NAMES = 3
+
+
+def print_warnings(diagnostics: Sequence[Diagnostic], *, verbose: bool = False, quiet: bool = False) -> None:
+    """Prints model warnings on standard error.
+
+    Risks come first.  With ``verbose``, every diagnostic on its own line.  Otherwise one line per code: a
+    summary (:func:`summary_line`) when the code concerns several layers, else that
+    layer's own line(s).  ``quiet`` leaves out information (notes), keeping the risks.
+    """
+    # Risks first, then information; each in the order found.
+    shown = sorted((d for d in diagnostics if not (quiet and d.severity == INFO)), key=lambda d: d.severity != RISK)
+    summaries = {s.code: s for s in summarize(shown)}
+    done: set[str] = set()
+    for d in shown:
+        s = summaries[d.code]
+        if verbose or len(s.layers) < 2:
+            print(f"{PROG}: {d}", file=sys.stderr)
+        elif d.code not in done:
+            done.add(d.code)
+            print(f"{PROG}: {summary_line(s)}", file=sys.stderr)
+
+
+def summary_line(s: DiagnosticSummary) -> str:
+    """``note: net.caffemodel: 41 layers (97 channels) with <title>: 'a', 'b', 'c' and 38
+    more (-v lists each) [small_variance]`` (``warning:`` for a risk)."""
+    label = LABELS[s.severity]
+    where = f"{', '.join(s.files)}: " if s.files else ""
+    what = f"{len(s.layers)} layers"
+    if s.channels is not None:
+        what += f" ({s.channels} channel{'s' if s.channels != 1 else ''})"
+    names = ", ".join(repr(name) for name in s.layers[:SUMMARY_NAMES])
+    if len(s.layers) > SUMMARY_NAMES:
+        names += f" and {len(s.layers) - SUMMARY_NAMES} more"
+    return f"{label}: {where}{what} with {s.title}: {names} (-v lists each) [{s.code}]"
+
+
+def warnings_json(diagnostics: Sequence[Diagnostic]) -> dict[str, object]:
+    """The ``--json`` entries of the model warnings: every diagnostic, and one summary per code."""
+    return {
+        "warnings": [d.to_json() for d in diagnostics],
+        "warning_summary": [s.to_json() for s in summarize(diagnostics)],
+    }
+
+
+def warning_counts(diagnostics: Sequence[Diagnostic]) -> str:
+    """``3 warning(s)``, with ``, 41 note(s)`` when there are notes: the end of a report."""
+    notes = sum(1 for d in diagnostics if d.severity == INFO)
+    text = f"{len(diagnostics) - notes} warning(s)"
+    return text + (f", {notes} note(s)" if notes else "")
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -108,14 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"{PROG} {__version__}")
         return 0
+    as_json = json_requested(args)
+
+    def fail(line: str, code: str, status: int, exc: Caffe2TrtError | None = None) -> int:
+        print(line, file=sys.stderr)
+        if as_json:
+            print_json(failure_json(line, code, status, exc))
+        return status
+
     module = COMMANDS.get(args[0]) if args else None
     if module is None and args and not os.path.exists(args[0]):
         import difflib  # only for a mistyped command
 
         close = difflib.get_close_matches(args[0], COMMANDS, n=1, cutoff=0.75)
         if close:
-            print(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", file=sys.stderr)
-            return 2
+            return fail(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", "usage", 2)
     caught = _catch_sigterm()
     try:
         # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
@@ -131,14 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run(args)
     except Caffe2TrtError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        return fail(f"{PROG}: error: {exc}", exc.code, 1, exc)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return fail(f"{PROG}: interrupted", "interrupted", 130)
     except _Terminated:
-        print(f"{PROG}: terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        return fail(f"{PROG}: terminated", "terminated", 128 + signal.SIGTERM)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other command-line tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -16,13 +16,13 @@ import math
 import sys
 from collections.abc import Sequence
 
-from . import PROG, add_output_options, print_json, print_table, print_warnings
+from . import PROG, ArgumentParser, add_output_options, failure_json, print_json, print_table, print_warnings, warning_counts, warnings_json
 
 
 def parser() -> argparse.ArgumentParser:
     from ..folding import VERIFY_RTOL
 
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=f"{PROG} fold",
         description=(
             "Fold every BatchNorm (+ Scale + Bias) group into the Convolution, Deconvolution or InnerProduct "
@@ -81,7 +81,7 @@ def run(argv: Sequence[str]) -> int:
         # Checked first: nothing is written when the requested check cannot run.
         raise Caffe2TrtError(f"--verify: {OPENCV_HINT}")
     result = fold(args.prototxt, args.caffemodel, args.output_dir, strict=args.strict)
-    print_warnings(result.diagnostics)
+    print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     checks = None
     if args.verify:
         try:
@@ -102,6 +102,14 @@ def run(argv: Sequence[str]) -> int:
         else None
     )
     folded = sum(1 for g in result.groups if g.action == "folded")
+    failure = None
+    if failed:
+        bad = max(failed, key=lambda c: c.relative)
+        failure = (
+            f"{PROG}: error: verification failed: output {bad.blob!r} of the folded net differs by "
+            f"{bad.relative:.3g} relative (rtol {args.rtol:g}); {len(failed)} output(s) above the tolerance "
+            "(the folded files were written)" + (f"; {first_copy_note}" if first_copy_note is not None else "")
+        )
     if args.json:
         summary: dict[str, object] = {
             "prototxt": str(result.prototxt),
@@ -111,7 +119,7 @@ def run(argv: Sequence[str]) -> int:
             "folded": folded,
             "scale_layers": len(result.groups) - folded,
             "removed_layers": result.removed,
-            "warnings": [d.to_json() for d in result.diagnostics],
+            **warnings_json(result.diagnostics),
             "verify": None
             if checks is None
             else {
@@ -122,6 +130,8 @@ def run(argv: Sequence[str]) -> int:
                 "opencv_reads_first_copy_of": duplicated,
             },
         }
+        if failure is not None:
+            summary.update(failure_json(failure, "verify_failed", 1))
         print_json(summary)
     elif not args.quiet:
         rows = []
@@ -139,7 +149,7 @@ def run(argv: Sequence[str]) -> int:
         print(
             f"wrote {result.prototxt} and {result.caffemodel}: {len(result.groups)} BatchNorm group(s), "
             f"{folded} folded, {len(result.groups) - folded} became Scale layers, "
-            f"{len(result.removed)} layer(s) removed, {len(result.diagnostics)} warning(s)"
+            f"{len(result.removed)} layer(s) removed, {warning_counts(result.diagnostics)}"
         )
         if checks is not None:
             # Net outputs always; intermediate blobs all with -v, else the worst of them.
@@ -172,13 +182,7 @@ def run(argv: Sequence[str]) -> int:
             f"{PROG}: warning: intermediate blob {c.blob!r} differs by {c.relative:.3g} relative, above rtol {args.rtol:g}",
             file=sys.stderr,
         )
-    if failed:
-        worst = max(failed, key=lambda c: c.relative)
-        print(
-            f"{PROG}: error: verification failed: output {worst.blob!r} of the folded net differs by "
-            f"{worst.relative:.3g} relative (rtol {args.rtol:g}); {len(failed)} output(s) above the tolerance "
-            "(the folded files were written)" + (f"; {first_copy_note}" if first_copy_note is not None else ""),
-            file=sys.stderr,
-        )
+    if failure is not None:
+        print(failure, file=sys.stderr)
         return 1
     return 0

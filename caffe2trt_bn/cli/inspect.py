@@ -1,4 +1,4 @@
-"""``caffe-bn-merge inspect DEPLOY CAFFEMODEL [--json]``: what each BatchNorm-like layer is.
+"""``caffe-bn-merge inspect DEPLOY CAFFEMODEL [-v] [--json]``: what each BatchNorm-like layer is.
 
 Prints the report of :func:`caffe2trt_bn.inspection.inspect_net` (one row per
 BatchNorm-like layer: variant, channels, factor, eps, smallest variance, the layers it
@@ -16,11 +16,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import PROG, print_json, print_table, print_warnings
+from . import PROG, ArgumentParser, failure_json, print_json, print_table, print_warnings, warnings_json
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=f"{PROG} inspect",
         description=(
             "Describe every BatchNorm-like layer of a Caffe model: the storage variant detected, channels, "
@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("prototxt", help="deploy prototxt")
     p.add_argument("caffemodel", help="trained binary caffemodel")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every warning (default: one line per warning code)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     return p
 
@@ -44,8 +45,20 @@ def run(argv: Sequence[str]) -> int:
     from ..inspection import inspect_net
 
     report = inspect_net(args.prototxt, args.caffemodel)
+    failed = report.failed
+    failure = None  # the last line on standard error when the merge would refuse the model
+    if report.error is not None:
+        failure = f"{PROG}: error: {report.error}"
+    elif failed:
+        failure = f"{PROG}: {len(failed)} of {len(report.layers)} BatchNorm-like layer(s) cannot be converted: " + ", ".join(
+            repr(r.name) for r in failed
+        )
     if args.json:
-        print_json(report.to_json())
+        summary = report.to_json()
+        summary["warning_summary"] = warnings_json(report.diagnostics)["warning_summary"]
+        if not report.convertible:
+            summary.update(failure_json(failure or f"{PROG}: {report.message}", "not_convertible", 1))
+        print_json(summary)
         return 0 if report.convertible else 1
     if report.message is not None:
         print(report.message)
@@ -68,15 +81,10 @@ def run(argv: Sequence[str]) -> int:
         print_table(("layer", "type", "variant", "channels", "factor", "eps", "min var", "fuses with", "why"), rows)
     else:
         print(f"{report.prototxt}: no BatchNorm-like layers; nothing to merge")
-    print_warnings(report.diagnostics)
-    failed = report.failed
-    if failed:
+    print_warnings(report.diagnostics, verbose=args.verbose)
+    if failure is not None:
         for r in failed:
             print(f"{PROG}: error: {r.error}", file=sys.stderr)
-        print(
-            f"{PROG}: {len(failed)} of {len(report.layers)} BatchNorm-like layer(s) cannot be converted: "
-            + ", ".join(repr(r.name) for r in failed),
-            file=sys.stderr,
-        )
+        print(failure, file=sys.stderr)
         return 1
     return 0

@@ -1,4 +1,9 @@
-"""``caffe-bn-merge DEPLOY CAFFEMODEL [-o OUT]``: the main job, Scale weights to a file."""
+"""``caffe-bn-merge DEPLOY CAFFEMODEL [-o OUT]``: the main job, Scale weights to a file.
+
+A net with no BatchNorm-like layer in its TEST phase is an error (exit 1, nothing
+written): an empty weights file is never what was asked for, and most likely the wrong
+prototxt was given.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import PROG, add_output_options, print_json, print_table, print_warnings
+from . import PROG, ArgumentParser, add_output_options, print_json, print_table, print_warnings, warning_counts, warnings_json
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG,
         description=(
             "Merge every Caffe BatchNorm (+ Scale + Bias) group into per-channel TensorRT Scale weights "
@@ -33,14 +38,16 @@ def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     from ..atomic import check_output_path
     from ..export import format_of, save
-    from ..conversion import convert
+    from ..conversion import convert, no_batchnorm_error
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
     # A bad output path (a directory, an input file, an unknown suffix) fails before any work.
     check_output_path(output, [args.prototxt, args.caffemodel])
     format_of(output)
     result = convert(args.prototxt, args.caffemodel, strict=args.strict)
-    print_warnings(result.diagnostics)
+    if not result.weights:
+        raise no_batchnorm_error(args.prototxt)
+    print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     save(result.weights, output, inputs=[args.prototxt, args.caffemodel])
     weights = result.weights
     if args.json:
@@ -60,7 +67,7 @@ def run(argv: Sequence[str]) -> int:
                 }
                 for w in weights
             ],
-            "warnings": [d.to_json() for d in result.diagnostics],
+            **warnings_json(result.diagnostics),
         }
         print_json(summary)
         return 0
@@ -78,6 +85,6 @@ def run(argv: Sequence[str]) -> int:
         with_scale = sum(1 for w in weights if len(w.layers) > 1)
         print(
             f"wrote {len(weights)} Scale layer(s) to {output}: {len(weights)} BatchNorm, "
-            f"{with_scale} fused with Scale/Bias, {len(weights) - with_scale} alone, {len(result.diagnostics)} warning(s)"
+            f"{with_scale} fused with Scale/Bias, {len(weights) - with_scale} alone, {warning_counts(result.diagnostics)}"
         )
     return 0

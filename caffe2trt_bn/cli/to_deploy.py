@@ -17,7 +17,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import PROG, add_output_options, print_json, print_warnings
+from . import PROG, ArgumentParser, add_output_options, print_json, print_warnings, warnings_json
 
 STDOUT = "-"
 
@@ -39,7 +39,7 @@ def _shape(text: str) -> tuple[str | None, tuple[int, ...]]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=f"{PROG} to-deploy",
         description=(
             "Rewrite a train_val prototxt as a deploy prototxt: TEST-phase layers only, one Input layer "
@@ -80,6 +80,7 @@ def run(argv: Sequence[str]) -> int:
 
     from ..atomic import check_output_path, write_bytes_atomic
     from ..deploy import rewrite
+    from ..errors import enforce_strict
     from ..prototxt import parse_file
 
     if not to_stdout:
@@ -91,9 +92,8 @@ def run(argv: Sequence[str]) -> int:
         input_shape = {blob: shape for blob, shape in shapes}
     doc = parse_file(args.prototxt)
     result = rewrite(doc, input_shape)
-    if args.strict and result.diagnostics:
-        raise result.diagnostics[0].as_error()
-    print_warnings(result.diagnostics)
+    enforce_strict(result.diagnostics, args.strict)
+    print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     data = result.text.encode("utf-8")
     if to_stdout:
         sys.stdout.buffer.write(data)
@@ -110,7 +110,7 @@ def run(argv: Sequence[str]) -> int:
             "changes": [
                 {"action": c.action, "layer": c.layer, "line": c.line, "detail": c.detail} for c in result.changes
             ],
-            "warnings": [d.to_json() for d in result.diagnostics],
+            **warnings_json(result.diagnostics),
         }
         print_json(summary, report)
         return 0

@@ -7,7 +7,8 @@ Only :mod:`.h5` imports h5py, and only when an HDF5 file is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import importlib
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,26 +51,39 @@ def check_names(weights: Sequence["ScaleWeights"], fmt: str) -> None:
             raise OutputError(f"the name {text!r} {problem}, which a .{fmt} file cannot store", layer=w.name)
 
 
+def check_unique(weights: Sequence["ScaleWeights"], fmt: str, stored_names: Callable[["ScaleWeights"], Iterable[str]]) -> None:
+    """Refuses two groups that a format would store under one name (``stored_names``
+    gives the names a group takes in the file: its HDF5 group key, its npz members, its
+    ``.wts`` entries).  Both would be written, and a reader would see only one of them
+    (HDF5 refuses the second, a zip holds both and ``numpy.load`` returns one, tensorrtx
+    keeps the last): the names are compared as stored, after any escaping."""
+    owners: dict[str, int] = {}  # stored name -> index of the group stored there
+    for index, w in enumerate(weights):
+        for stored in stored_names(w):
+            first = owners.setdefault(stored, index)
+            if first == index:
+                continue
+            other = weights[first].name
+            if other == w.name:
+                message = f"two groups are named {w.name!r}; a .{fmt} file stores each group once, under its name"
+            else:
+                message = f"the groups {other!r} and {w.name!r} would both be stored as {stored!r} in a .{fmt} file"
+            raise OutputError(message, layer=w.name)
+
+
 def save(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
     """Writes ``weights`` to ``path`` in the format its suffix names (.h5/.hdf5, .npz, .wts).
 
-    ``inputs`` are files the output must not replace.  Returns the path written.
+    ``inputs`` are files the output must not replace.  Names a format cannot store, and
+    two groups stored under one name, are refused (:class:`OutputError`) before anything
+    is written.  Returns the path written.
     """
     fmt = format_of(path)
     try:
         check_names(weights, fmt)
-        if fmt == "h5":
-            from .h5 import write_h5
-
-            write_h5(weights, path, inputs=inputs)
-        elif fmt == "npz":
-            from .npz import write_npz
-
-            write_npz(weights, path, inputs=inputs)
-        else:
-            from .wts import write_wts
-
-            write_wts(weights, path, inputs=inputs)
+        writer = importlib.import_module(f".{fmt}", __name__)  # h5py only for HDF5
+        check_unique(weights, fmt, writer.stored_names)
+        getattr(writer, f"write_{fmt}")(weights, path, inputs=inputs)
     except Caffe2TrtError as exc:
         raise exc.with_context(file=path) from None
     return Path(path)

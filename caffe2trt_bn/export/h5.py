@@ -12,6 +12,10 @@ Layout (format ``caffe2trt_bn.scale`` version 1):
   first), ``bottom``, ``top``, ``channels``, ``eps``, ``variant``.
 
 Timestamps are not recorded, so the same weights give byte-identical files.
+
+Files of up to :data:`COMPACT_GROUPS_MAX` groups are in HDF5's original file format;
+larger ones in HDF5 1.8's (:data:`LARGE_LIBVER`), whose dense attribute storage holds a
+``groups`` attribute of any size, read the same way (see the README, "Output formats").
 """
 
 from __future__ import annotations
@@ -38,17 +42,46 @@ def group_key(name: str) -> str:
     return key
 
 
+def stored_names(w: "ScaleWeights") -> tuple[str]:
+    """The name under which the group of ``w`` is stored (see :func:`export.check_unique`)."""
+    return (group_key(w.name),)
+
+
+#: The most groups whose ``groups`` attribute fits in the root group's object header in
+#: HDF5's original file format: a header message holds at most 65,535 bytes, and each
+#: name takes a 16-byte reference to the global heap whatever its length (measured:
+#: 4,091 fit, 4,092 do not).
+COMPACT_GROUPS_MAX = 4091
+
+#: The file format of files with more groups: HDF5 1.8's, where an attribute too large
+#: for its object header goes to dense attribute storage (a fractal heap) by itself.
+#: Readers read it as any attribute; they need HDF5 1.8 (2008) or later.
+LARGE_LIBVER = ("v108", "v108")
+
+
 def write_h5(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+    # Files of up to COMPACT_GROUPS_MAX groups keep HDF5's original format (h5py's default,
+    # readable by any HDF5); only larger ones need the 1.8 format.
+    libver = {} if len(weights) <= COMPACT_GROUPS_MAX else {"libver": LARGE_LIBVER}
     with atomic_output(path, inputs) as tmp:
-        # The in-memory driver builds the whole image and writes it once at close: the
-        # same bytes as writing object by object, in about half the time.
-        with h5py.File(tmp, "w", track_order=False, driver="core", backing_store=True) as f:
+        # The in-memory driver builds the whole file image, written at once: the same
+        # bytes as writing object by object, in about half the time.  HDF5 is given no
+        # backing file: it refuses to open the unnamed temporary file by its
+        # /proc/self/fd path (it resolves symlinks to a real path, and there is none).
+        # The image of the flushed file is a complete HDF5 file; in the original format
+        # it is byte for byte what closing a backed file writes (in the 1.8 format,
+        # closing would also trim a little unused space at its end).
+        with h5py.File(str(tmp), "w", track_order=False, driver="core", backing_store=False, **libver) as f:
             f.attrs["format"] = FORMAT_NAME
             f.attrs["format_version"] = np.int64(FORMAT_VERSION)
             f.attrs["groups"] = [group_key(w.name) for w in weights]
             writer = _GroupWriter(f)
             for w in weights:
                 _write_group(f, w, writer)
+            f.flush()
+            image = f.id.get_file_image()
+        with open(tmp, "wb") as out:
+            out.write(image)
 
 
 def _write_group(f: h5py.File, w: "ScaleWeights", writer: "_GroupWriter") -> None:

@@ -25,16 +25,21 @@ if TYPE_CHECKING:
 KEYS = ("scale", "shift", "power")
 
 
+def stored_names(w: "ScaleWeights") -> tuple[str, ...]:
+    """The entry names of ``w`` (see :func:`export.check_unique`)."""
+    return tuple(f"{w.name}.{key}" for key in KEYS)
+
+
 def wts_text(weights: Sequence["ScaleWeights"]) -> str:
     lines = [str(len(weights) * len(KEYS))]
     for w in weights:
         if not w.name or any(ch.isspace() for ch in w.name):
             raise OutputError(".wts names are whitespace-separated; this layer name cannot be written", layer=w.name)
-        for key in KEYS:
+        for entry, key in zip(stored_names(w), KEYS):
             values = np.asarray(getattr(w, key), dtype=">f4")
             # Big-endian bytes in hex are the 8-digit words, most significant first.
             words = np.frombuffer(values.tobytes().hex().encode("ascii"), dtype="S8")
-            lines.append(f"{w.name}.{key} {values.size} " + b" ".join(words.tolist()).decode("ascii"))
+            lines.append(f"{entry} {values.size} " + b" ".join(words.tolist()).decode("ascii"))
     return "\n".join(lines) + "\n"
 
 
