@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
-from .errors import Diagnostic, enforce_strict, issue_warnings
+from .errors import Diagnostic, NoBatchNormError, enforce_strict, issue_warnings
 from .fuse import Group, compute_groups
 from .gcpause import gc_paused
 from .net import Net, load_net
@@ -77,6 +77,17 @@ def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
     """
     with gc_paused():
         return convert_net(load_net(prototxt, caffemodel), strict=strict)
+
+
+def no_batchnorm_error(prototxt: str | Path) -> NoBatchNormError:
+    """The error the merge stops with on a net without a BatchNorm-like layer (an empty
+    weights file is never what was asked for; most likely the wrong prototxt was given).
+    ``inspect`` reports the same."""
+    return NoBatchNormError(
+        "the TEST-phase net has no BatchNorm-like layer (BatchNorm, BN), so there are no Scale weights "
+        "to write; is this the model you meant?",
+        file=prototxt,
+    )
 
 
 def convert_net(net: Net, *, strict: bool = False) -> Conversion:

@@ -4,7 +4,8 @@ People train a Caffe net from a ``train_val.prototxt`` and deploy it with a hand
 ``deploy.prototxt``; that edit is where BatchNorm nets break (``use_global_stats: false``
 left in, data and loss layers half removed).  :func:`to_deploy` does the edit: it keeps
 the TEST-phase net, puts one ``Input`` layer where the data layers were, turns
-``SoftmaxWithLoss`` into ``Softmax``, drops losses, metrics and labels, and makes every
+``SoftmaxWithLoss`` into ``Softmax`` and ``SigmoidCrossEntropyLoss`` into ``Sigmoid``,
+drops the other losses, metrics and labels, and makes every
 BatchNorm use its stored statistics.  It works on the lossless tree of
 :mod:`caffe2trt_bn.prototxt`: every byte it does not change stays as written (comments,
 blank lines, field order, layer types and fields unknown to the BVLC schema, such as
@@ -51,16 +52,26 @@ Rules and choices
   ``mean_value`` applies to every channel, so it does not tell ``C``).  When the shape
   cannot be known, :class:`~caffe2trt_bn.errors.GraphError` asks for it.  The deploy net
   takes preprocessed input: mean subtraction, scaling and cropping are the caller's job.
-* **Losses.**  Every ``SoftmaxWithLoss`` becomes a ``Softmax`` on the same first bottom,
-  edited in place (its comments and ``softmax_param`` stay; label bottoms,
-  ``loss_weight``, ``loss_param``, ``propagate_down`` and rules go).  The layer and its
-  top are named ``prob``, as deploy nets conventionally have it, when there is one such
-  loss (or one with the largest ``loss_weight``, GoogLeNet's main classifier) and the
-  name is free; other ones are named ``<bottom>_prob``.  A ``SoftmaxWithLoss`` with a
-  second top (the probabilities) keeps that top's name, so its readers keep working.
-  If a kept ``Softmax`` already reads the same blob, the loss is just removed.  All
-  other losses (types ending in ``Loss``, or any layer with a non-zero ``loss_weight``)
-  and ``Accuracy``/``DetectionEvaluate`` are removed, then every layer left reading a
+  A shape Caffe cannot set up (:func:`shape_problem`: a dimension of 0, negative or past
+  ``INT_MAX``, more than ``INT_MAX`` values, more than 32 axes) is refused, given or read;
+  it is the only number the rewrite writes besides ``use_global_stats: true``.
+* **Losses.**  The two losses whose inference output is a layer of their own become it
+  (:data:`OUTPUT_LOSSES`): every ``SoftmaxWithLoss`` becomes a ``Softmax`` and every
+  ``SigmoidCrossEntropyLoss`` a ``Sigmoid`` (the probabilities its loss is computed on:
+  Caffe applies the sigmoid to every value of the first bottom), on the same first
+  bottom, edited in place (its comments and ``softmax_param`` stay; label bottoms,
+  ``loss_weight``, ``loss_param``, ``propagate_down`` and rules go).  One naming rule
+  serves both: the layer and its top are named ``prob``, as deploy nets conventionally
+  have it, when there is one such loss (or one with the largest ``loss_weight``,
+  GoogLeNet's main classifier) and the name is free (a loss dropped because its output
+  layer exists already does not count); other ones are named ``<bottom>_prob``.  A ``SoftmaxWithLoss`` with a second top (the probabilities) keeps
+  that top's name, so its readers keep working.  If a kept ``Softmax`` (``Sigmoid``)
+  already reads the same blob, the loss is just removed.  All other losses (types ending
+  in ``Loss``, or any layer with a non-zero ``loss_weight``) are removed: their
+  prediction is their first bottom itself (``EuclideanLoss``, ``HingeLoss``), a
+  probability computed by the net (``MultinomialLogisticLoss``), or nothing a deploy net
+  computes (``ContrastiveLoss``, ``InfogainLoss``, whose meaning changed between Caffe
+  versions); so are ``Accuracy``/``DetectionEvaluate``, then every layer left reading a
   removed blob, transitively.
 * **BatchNorm.**  An effective ``batch_norm_param { use_global_stats: false }`` is set to
   ``true`` (one token changed, the line and its comments stay): Caffe then normalises
@@ -79,6 +90,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any, Union
 
 from .errors import Diagnostic, GraphError, enforce_strict, issue_warnings
@@ -109,7 +121,7 @@ __all__ = [
     "DeployResult",
     "InputBlob",
     "InputShapes",
-    "SoftmaxEdit",
+    "LossEdit",
     "apply_plan",
     "deploy_document",
     "plan_deploy",
@@ -126,10 +138,11 @@ DATA_LAYER_TYPES = frozenset(
 LABEL_TOP_TYPES = frozenset({"Data", "ImageData", "MemoryData", "WindowData", "AnnotatedData"})
 #: Layers that only measure the net against labels.
 METRIC_TYPES = frozenset({"Accuracy", "DetectionEvaluate"})
-SOFTMAX_LOSS = "SoftmaxWithLoss"
-#: Name of the Softmax layer and blob of a converted SoftmaxWithLoss (deploy convention).
-SOFTMAX_NAME = "prob"
-#: Fields of a SoftmaxWithLoss that a Softmax does not have.
+#: Losses whose inference output is a layer of their own: loss type -> that layer's type.
+OUTPUT_LOSSES = {"SoftmaxWithLoss": "Softmax", "SigmoidCrossEntropyLoss": "Sigmoid"}
+#: Name of the layer and blob of the main converted loss (deploy convention).
+PROB_NAME = "prob"
+#: Fields of a loss that its Softmax or Sigmoid does not have.
 _LOSS_ONLY_FIELDS = ("loss_weight", "loss_param", "propagate_down", "include", "exclude")
 _RULE_FIELDS = ("include", "exclude")
 _STAGE_RULE_FIELDS = ("stage", "not_stage", "min_level", "max_level")
@@ -141,7 +154,8 @@ InputShapes = Union[Sequence[int], Mapping[str, Sequence[int]], None]
 @dataclass(frozen=True)
 class Change:
     """One edit of the rewrite, for the user: ``action`` is ``removed``, ``input``,
-    ``softmax``, ``use_global_stats``, ``rules`` or ``state``; ``line`` is the source line."""
+    ``softmax``, ``sigmoid``, ``use_global_stats``, ``rules`` or ``state``; ``line`` is the
+    source line."""
 
     action: str
     layer: str | None
@@ -166,12 +180,15 @@ class InputBlob:
 
 
 @dataclass
-class SoftmaxEdit:
-    """A SoftmaxWithLoss layer (``node``) to edit into a Softmax named ``name`` writing ``top``."""
+class LossEdit:
+    """A loss layer (``node``, of type ``loss``) to edit into a layer of type ``type`` (see
+    :data:`OUTPUT_LOSSES`) named ``name`` writing ``top``."""
 
     node: Node
     name: str
     top: str
+    loss: str = "SoftmaxWithLoss"
+    type: str = "Softmax"
 
 
 @dataclass
@@ -180,8 +197,8 @@ class DeployPlan:
 
     ``remove`` holds layer nodes with the reason they go, ``rules`` the
     ``include``/``exclude`` fields of kept layers, ``states`` net-level ``state`` fields,
-    ``use_global_stats`` the boolean fields to set to ``true``; ``softmax`` the losses to
-    turn into Softmax layers; ``inputs``/``input_name``/``input_before`` the ``Input``
+    ``use_global_stats`` the boolean fields to set to ``true``; ``losses`` the losses to
+    turn into Softmax or Sigmoid layers; ``inputs``/``input_name``/``input_before`` the ``Input``
     layer to insert before the node ``input_before`` (the first data layer).
     """
 
@@ -189,7 +206,7 @@ class DeployPlan:
     rules: list[tuple[Node, Node]] = field(default_factory=list)
     states: list[Node] = field(default_factory=list)
     use_global_stats: list[tuple[Node, Node]] = field(default_factory=list)
-    softmax: list[SoftmaxEdit] = field(default_factory=list)
+    losses: list[LossEdit] = field(default_factory=list)
     inputs: list[InputBlob] = field(default_factory=list)
     input_name: str = ""
     input_before: Node | None = None
@@ -297,7 +314,7 @@ class _Walk:
         self.removed: dict[Value, str] = {}
         self.gone: dict[int, str] = {}  # id(layer node) -> why it is removed
         self.kept: list[_Layer] = []
-        self.losses: list[_Layer] = []  # SoftmaxWithLoss layers to turn into Softmax
+        self.losses: list[_Layer] = []  # losses to turn into their output layer (OUTPUT_LOSSES)
         self.first_data = True
         for blob in doc.get_strings("input"):
             self.primary.add(self._source(blob))
@@ -358,9 +375,9 @@ class _Walk:
             return
         layer.inputs = [self._resolve(layer, blob) for blob in layer.bottoms]
         deps = frozenset().union(*(self.deps[v] for v in layer.inputs))
-        if layer.type == SOFTMAX_LOSS and layer.inputs and layer.inputs[0] not in self.removed:
-            # Becomes a Softmax of its first bottom; the loss blob goes, a second top
-            # (the probabilities) stays.
+        if layer.type in OUTPUT_LOSSES and layer.inputs and layer.inputs[0] not in self.removed:
+            # Becomes a Softmax (Sigmoid) of its first bottom; the loss blob goes, a second
+            # top (the probabilities of a SoftmaxWithLoss) stays.
             deps = layer.deps = self.deps[layer.inputs[0]]
             for index, top in enumerate(layer.tops):
                 value = self._write(top, deps)
@@ -428,12 +445,12 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
     _note_stage_rules(layers, plan, path)
     walk = _Walk(doc, layers)
     needed = walk.prune_inputs()
-    _plan_softmax(walk, plan)
+    _plan_losses(walk, plan)
     for layer in layers:
         reason = walk.gone.get(id(layer.node))
         if reason is not None:
             plan.remove.append((layer.node, reason))
-    converted = {id(s.node) for s in plan.softmax}
+    converted = {id(edit.node) for edit in plan.losses}
     for layer in walk.kept:
         if id(layer.node) in walk.gone:
             continue
@@ -445,7 +462,7 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
             plan.use_global_stats.append((layer.node, field_node(bn, "use_global_stats")))
     plan.states = [c for c in doc.children if c.name == "state"]
     kept_names = {layer.name for layer in layers if id(layer.node) not in walk.gone and id(layer.node) not in converted}
-    kept_names.update(edit.name for edit in plan.softmax)
+    kept_names.update(edit.name for edit in plan.losses)
     _plan_input(layers, needed, walk.origins, input_shape, plan, path, kept_names)
     return plan
 
@@ -492,29 +509,38 @@ def _note_stage_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) 
                     )
 
 
-def _plan_softmax(walk: _Walk, plan: DeployPlan) -> None:
-    """Names the Softmax layers that replace the kept SoftmaxWithLoss layers."""
+def _plan_losses(walk: _Walk, plan: DeployPlan) -> None:
+    """Names the Softmax and Sigmoid layers that replace the kept losses of
+    :data:`OUTPUT_LOSSES` (one naming rule for both kinds)."""
     losses = walk.losses
     taken: set[str] = set()
     for layer in walk.layers:
         if id(layer.node) not in walk.gone and layer not in losses:
             taken.update((layer.name, *layer.tops, *layer.bottoms))
-    # A kept Softmax already reading the loss's input makes the conversion unneeded.
-    softmax_of = {layer.inputs[0]: layer for layer in walk.kept if layer.type == "Softmax" and layer.inputs}
-    weights = [_loss_weight(layer) for layer in losses]
-    main = weights.index(max(weights)) if weights and weights.count(max(weights)) == 1 else None
-    for index, layer in enumerate(losses):
+    # A kept Softmax (Sigmoid) already reading the loss's input makes the conversion unneeded.
+    outputs = set(OUTPUT_LOSSES.values())
+    existing_of = {(layer.type, layer.inputs[0]): layer for layer in walk.kept if layer.type in outputs and layer.inputs}
+    converted: list[_Layer] = []
+    for layer in losses:
         source = layer.inputs[0]
-        existing = softmax_of.get(source)
+        kind = OUTPUT_LOSSES[layer.type]
+        existing = existing_of.get((kind, source))
         if existing is not None and len(layer.tops) <= 1:
-            walk.gone[id(layer.node)] = f"loss layer (Softmax layer {existing.name!r} already reads {source.blob!r})"
-            continue
-        if index == main and SOFTMAX_NAME not in taken:
-            name = SOFTMAX_NAME
+            walk.gone[id(layer.node)] = f"loss layer ({kind} layer {existing.name!r} already reads {source.blob!r})"
         else:
-            name = _free_name(f"{source.blob}_{SOFTMAX_NAME}", taken)
+            converted.append(layer)
+    weights = [_loss_weight(layer) for layer in converted]
+    main = weights.index(max(weights)) if weights and weights.count(max(weights)) == 1 else None
+    for index, layer in enumerate(converted):
+        source = layer.inputs[0]
+        kind = OUTPUT_LOSSES[layer.type]
+        if index == main and PROB_NAME not in taken:
+            name = PROB_NAME
+        else:
+            name = _free_name(f"{source.blob}_{PROB_NAME}", taken)
         taken.add(name)
-        plan.softmax.append(SoftmaxEdit(layer.node, name, layer.tops[1] if len(layer.tops) > 1 else name))
+        top = layer.tops[1] if len(layer.tops) > 1 else name
+        plan.losses.append(LossEdit(layer.node, name, top, layer.type, kind))
 
 
 def _loss_weight(layer: _Layer) -> float:
@@ -546,6 +572,7 @@ def _plan_input(
     nets conventionally name it, unless a kept layer has that name)."""
     data_layers = [layer for layer in layers if layer.is_data]
     if not data_layers:
+        _given_shapes(input_shape, [], path)  # checked even when unused
         if input_shape is not None:
             plan.diagnostics.append(
                 Diagnostic(
@@ -574,10 +601,56 @@ def _plan_input(
             shape, source = given[value.blob], "given"
         else:
             shape, source = _infer_shape(value.blob, origin, layers, path)
+            problem = shape_problem(shape)
+            if problem is not None:
+                raise GraphError(
+                    f"input shape {list(shape)} of blob {value.blob!r} ({source}): {problem}; "
+                    "give another with --input-shape (input_shape= in the API)",
+                    file=path,
+                    layer=origin.layer.name,
+                )
         plan.inputs.append(InputBlob(value.blob, tuple(shape), origin.layer.name, source))
 
 
+#: Caffe's limits on a blob shape (``Blob::Reshape``): at most 32 axes (``kMaxBlobAxes``),
+#: and dimensions held as C ``int``, the count of values at most ``INT_MAX``.
+MAX_BLOB_AXES = 32
+MAX_BLOB_COUNT = 2**31 - 1
+
+
+def shape_problem(dims: Sequence[object]) -> str | None:
+    """Why Caffe cannot set up an ``Input`` blob of shape ``dims``, or None if it can.
+
+    ``BlobShape.dim`` is an int64 in the file, but Caffe's ``Blob::Reshape`` copies each
+    dimension into a C ``int`` and checks ``dim >= 0`` and a count of at most
+    ``INT_MAX`` values ("blob size exceeds INT_MAX"); a dimension of 0 gives an empty
+    blob, and setting up the net then fails (``Check failed: data_``); all checked
+    with Caffe itself.  So every dimension must be a whole number from 1 to
+    2147483647, the product at most 2147483647, and there are 1 to 32 axes.  The one
+    check of every shape to-deploy writes: given (``--input-shape``, ``input_shape=``)
+    or read from a data layer.
+    """
+    if not dims:
+        return "has no dimensions"
+    if len(dims) > MAX_BLOB_AXES:
+        return f"has {len(dims)} axes, more than the {MAX_BLOB_AXES} Caffe allows"
+    count = 1
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, Integral):
+            return f"dimension {d!r} is not a whole number"
+        value = int(d)
+        if value <= 0:
+            return f"dimension {value} is not positive (Caffe cannot set up an empty or negative blob)"
+        if value > MAX_BLOB_COUNT:
+            return f"dimension {value} is beyond {MAX_BLOB_COUNT}, the largest Caffe holds (its dimensions are C ints)"
+        count *= value
+    if count > MAX_BLOB_COUNT:
+        return f"holds {count} values, more than the {MAX_BLOB_COUNT} Caffe allows in one blob"
+    return None
+
+
 def _given_shapes(input_shape: InputShapes, blobs: list[str], path: str | None) -> dict[str, tuple[int, ...]]:
+    """The shapes given by the caller, by blob, each checked (see :func:`shape_problem`)."""
     if input_shape is None:
         return {}
     if isinstance(input_shape, Mapping):
@@ -585,18 +658,20 @@ def _given_shapes(input_shape: InputShapes, blobs: list[str], path: str | None) 
     elif isinstance(input_shape, str):
         raise TypeError("input_shape is a sequence of integers (N, C, H, W) or a mapping blob -> shape")
     else:
-        if not blobs:
-            return {}
-        items = {blobs[0]: input_shape}
+        items = {blobs[0] if blobs else "": input_shape}
     out: dict[str, tuple[int, ...]] = {}
     for blob, shape in items.items():
+        dims = tuple(shape)
+        problem = shape_problem(dims)
+        if problem is not None:
+            shown = f"input shape {list(dims)}" + (f" of blob {blob!r}" if blob else "")
+            raise GraphError(f"{shown}: {problem}", file=path)
         if blob not in blobs:
-            inputs = ", ".join(map(repr, blobs)) or "none"
+            if not blobs:
+                return {}  # no data layer: the shape is not used (a warning says so)
+            inputs = ", ".join(map(repr, blobs))
             raise GraphError(f"input shape given for blob {blob!r}, but the deploy inputs are {inputs}", file=path)
-        dims = tuple(int(d) for d in shape)
-        if not dims or any(d <= 0 for d in dims):
-            raise GraphError(f"input shape {dims} of blob {blob!r} must have positive dimensions", file=path)
-        out[blob] = dims
+        out[blob] = tuple(int(d) for d in dims)  # type: ignore[call-overload]
     return out
 
 
@@ -718,8 +793,8 @@ def apply_plan(doc: Document, plan: DeployPlan) -> list[Change]:
                     plan.input_before.line,
                 )
             )
-    for softmax in plan.softmax:
-        changes.append(_edit_softmax(softmax))
+    for edit in plan.losses:
+        changes.append(_edit_loss(edit))
     for layer, flag in plan.use_global_stats:
         flag.set_value("true")
         changes.append(
@@ -731,11 +806,11 @@ def apply_plan(doc: Document, plan: DeployPlan) -> list[Change]:
         layer.remove(rule)
         changes.append(Change("rules", layer.get_string("name", ""), f"removed {rule.name} rule", rule.line))
     for node, reason in plan.remove:
-        doc.remove(node)
         changes.append(Change("removed", node.get_string("name", ""), reason, node.line))
     for state in plan.states:
-        doc.remove(state)
         changes.append(Change("state", None, "removed the net-level state", state.line))
+    # In one pass: removing layers one at a time would look each up among all the others.
+    doc.remove_many([node for node, _ in plan.remove] + plan.states)
     changes.sort(key=lambda c: c.line)
     return changes
 
@@ -756,8 +831,9 @@ def _insert_input(doc: Document, plan: DeployPlan) -> None:
     doc.insert(index + 1, "layer", children=children)
 
 
-def _edit_softmax(softmax: SoftmaxEdit) -> Change:
-    node = softmax.node
+def _edit_loss(edit: LossEdit) -> Change:
+    """Edits a loss layer in place into its Softmax or Sigmoid (see :class:`LossEdit`)."""
+    node = edit.node
     old_name = node.get_string("name", "")
     line = node.line
     for child in list(node.children or ()):
@@ -774,12 +850,12 @@ def _edit_softmax(softmax: SoftmaxEdit) -> Change:
         else:
             node.remove(first)
     elif tops:
-        tops[0].set_string(softmax.top)
+        tops[0].set_string(edit.top)
     else:
-        node.append("top", quote(softmax.top))
-    _set_or_insert(node, "name", quote(softmax.name), 0)
-    _set_or_insert(node, "type", quote("Softmax"), 1)
-    return Change("softmax", old_name, f"SoftmaxWithLoss -> Softmax {softmax.name!r} writing {softmax.top!r}", line)
+        node.append("top", quote(edit.top))
+    _set_or_insert(node, "name", quote(edit.name), 0)
+    _set_or_insert(node, "type", quote(edit.type), 1)
+    return Change(edit.type.lower(), old_name, f"{edit.loss} -> {edit.type} {edit.name!r} writing {edit.top!r}", line)
 
 
 def _keep_first_value(node: Node, fields: list[Node]) -> None:

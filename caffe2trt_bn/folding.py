@@ -39,9 +39,10 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,10 +156,47 @@ class _Target:
     top: str
     bottom: str
     groups: list[Group] = field(default_factory=list)
+    #: The indices of the layers of ``groups`` (kept with them: a clash check skips them).
+    own: set[int] = field(default_factory=set)
+
+    def add(self, group: Group) -> None:
+        """Makes the target compute ``group`` too."""
+        self.groups.append(group)
+        self.own.update(layer.index for layer in group.layers)
 
     @property
     def folded_layers(self) -> list[Layer]:
         return [layer for group in self.groups for layer in group.layers]
+
+
+@dataclass
+class _BlobUses:
+    """The layers that read or write each blob name, as sorted layer indices: a clash
+    check looks at the uses of one blob between two layers, not at every layer between
+    them (which, for groups far from their producers, would cost the net's length per group)."""
+
+    graph: Graph
+    by_blob: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, graph: Graph) -> _BlobUses:
+        by_blob: dict[str, list[int]] = {}
+        for layer in graph.layers:
+            for blob in (*layer.bottoms, *layer.tops):
+                uses = by_blob.setdefault(blob, [])
+                if not uses or uses[-1] != layer.index:
+                    uses.append(layer.index)
+        return cls(graph, by_blob)
+
+    def clash(self, blob: str, start: int, end: int, *own: set[int]) -> Layer | None:
+        """A layer strictly between ``start`` and ``end`` (not in any of the ``own`` sets
+        of layer indices) that reads or writes ``blob``: moving the write of ``blob`` to
+        ``start`` would change it."""
+        uses = self.by_blob.get(blob, [])
+        for k in range(bisect.bisect_right(uses, start), bisect.bisect_left(uses, end)):
+            if not any(uses[k] in indices for indices in own):
+                return self.graph.layers[uses[k]]
+        return None
 
 
 @dataclass
@@ -307,7 +345,9 @@ def plan_fold(net: Net) -> FoldPlan:
             layer=training_only[0].get_string("name", ""),
         )
     graph = net.graph
+    uses = _BlobUses.of(graph)
     targets: list[_Target] = []
+    placed: set[_Target] = set()  # the same targets, for a membership test (by identity)
     by_output: dict[Value, _Target] = {}
     report: list[FoldedGroup] = []
     param_users: dict[str, list[Layer]] = {}
@@ -317,13 +357,15 @@ def plan_fold(net: Net) -> FoldPlan:
     computed, diagnostics = compute_groups(net)
     for item in computed:
         group, affine = item.group, item.affine
-        target, reason = _place(graph, group, affine, by_output, param_users)
+        target, reason = _place(graph, uses, group, affine, by_output, param_users)
         if target is None:
-            target = _Target(group.bn, True, affine, group.output.blob, group.input.blob, [group])
-            _check_moved_write(graph, target)
+            target = _Target(group.bn, True, affine, group.output.blob, group.input.blob)
+            target.add(group)
+            _check_moved_write(graph, uses, target)
             targets.append(target)
-        elif not any(t is target for t in targets):
+        elif target not in placed:  # a new producer target, not an earlier group's
             targets.append(target)
+        placed.add(target)
         by_output[group.output] = target
         report.append(
             FoldedGroup(
@@ -376,6 +418,7 @@ def plan_fold(net: Net) -> FoldPlan:
 
 def _place(
     graph: Graph,
+    uses: _BlobUses,
     group: Group,
     affine: Affine,
     by_output: dict[Value, _Target],
@@ -393,22 +436,25 @@ def _place(
         source = earlier.layer.name if earlier is not None else producer.name
         return None, f"the output {value.blob!r} of {source!r} is also read by {readers}"
     if earlier is not None:
-        clash = _clash(graph, group.output.blob, earlier.layer.index, group.last.index, earlier.folded_layers + group.layers)
+        own = {layer.index for layer in group.layers}
+        clash = uses.clash(group.output.blob, earlier.layer.index, group.last.index, earlier.own, own)
         if clash is not None:
             return None, _clash_reason(group.output.blob, earlier.layer.name, clash)
         earlier.affine = earlier.affine.then(affine)
         earlier.top = group.output.blob
-        earlier.groups.append(group)
+        earlier.add(group)
         return earlier, None
     if producer is None:
         return None, f"its input {value.blob!r} is a net input"
     reason = _unfoldable_reason(producer, param_users)
     if reason is not None:
         return None, reason
-    clash = _clash(graph, group.output.blob, producer.index, group.last.index, group.layers)
+    clash = uses.clash(group.output.blob, producer.index, group.last.index, {layer.index for layer in group.layers})
     if clash is not None:
         return None, _clash_reason(group.output.blob, producer.name, clash)
-    return _Target(producer, False, affine, group.output.blob, "", [group]), None
+    target = _Target(producer, False, affine, group.output.blob, "")
+    target.add(group)
+    return target, None
 
 
 def _unfoldable_reason(producer: Layer, param_users: dict[str, list[Layer]]) -> str | None:
@@ -444,25 +490,15 @@ def _param_names(layer: Layer) -> set[str]:
     return {spec.name for spec in specs if spec.name}
 
 
-def _clash(graph: Graph, blob: str, start: int, end: int, own: Sequence[Layer]) -> Layer | None:
-    """A layer strictly between ``start`` and ``end`` (not in ``own``) that reads or
-    writes ``blob``: moving the write of ``blob`` to ``start`` would change it."""
-    skip = {layer.index for layer in own}
-    for layer in graph.layers[start + 1 : end]:
-        if layer.index not in skip and (blob in layer.bottoms or blob in layer.tops):
-            return layer
-    return None
-
-
 def _clash_reason(blob: str, writer: str, clash: Layer) -> str:
     return f"making {writer!r} write {blob!r} would change the {blob!r} that {clash.name!r} sees"
 
 
-def _check_moved_write(graph: Graph, target: _Target) -> None:
+def _check_moved_write(graph: Graph, uses: _BlobUses, target: _Target) -> None:
     """A new Scale writes the group's output at the BatchNorm's place: refuse nets where
     that changes what a layer in between sees."""
     group = target.groups[0]
-    clash = _clash(graph, target.top, group.bn.index, group.last.index, group.layers)
+    clash = uses.clash(target.top, group.bn.index, group.last.index, target.own)
     if clash is not None:
         raise GraphError(
             f"cannot replace the group {' + '.join(l.name for l in group.layers)} by one Scale layer: "
@@ -620,19 +656,27 @@ def _array_blob(values: np.ndarray, double: bool, keep_from: Blob | None, shape:
 
 
 def _edit_prototxt(doc: Document, targets: list[_Target], removed: list[Layer], added_bias: set[str]) -> str:
-    """Applies the fold to the lossless tree and returns the new text."""
+    """Applies the fold to the lossless tree and returns the new text.
+
+    The Scale layers replace their BatchNorms and the folded layers go in one pass each
+    (:meth:`Document.replace_many`, :meth:`Document.remove_many`): one at a time, each
+    would look its layer up among all the others.
+    """
+    scales = [target for target in targets if target.is_scale]
+    try:
+        doc.replace_many([(target.layer.node, _scale_layer_text(target)) for target in scales])
+    except ValueError:
+        direct = {id(child) for child in doc.children}
+        target = next(target for target in scales if id(target.layer.node) not in direct)
+        raise GraphError(
+            "is written inside a 'layer: [...]' list; write it as 'layer { ... }' to fold it",
+            file=doc.path,
+            layer=target.layer.name,
+        ) from None
     for target in targets:
-        node = target.layer.node
         if target.is_scale:
-            try:
-                doc.replace(node, _scale_layer_text(target))
-            except ValueError:
-                raise GraphError(
-                    "is written inside a 'layer: [...]' list; write it as 'layer { ... }' to fold it",
-                    file=doc.path,
-                    layer=target.layer.name,
-                ) from None
             continue
+        node = target.layer.node
         if target.top != target.layer.tops[0]:
             top = node.all("top")[-1]
             top.set_value(f"[{quote(target.top)}]" if top.is_list else quote(target.top))
@@ -640,8 +684,7 @@ def _edit_prototxt(doc: Document, targets: list[_Target], removed: list[Layer], 
             param_node = target.layer.node.get(LAYER_PARAMS[target.layer.type][0])
             assert param_node is not None  # bias_term: false was read from it
             param_node.set("bias_term", "true")
-    for layer in removed:
-        doc.remove(layer.node)
+    doc.remove_many(layer.node for layer in removed)
     return doc.render()
 
 
@@ -751,7 +794,8 @@ def verify_fold(
     rng = np.random.default_rng(seed)
     inputs = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
     outputs = net_outputs(original)
-    intermediate = [blob for blob in unchanged_layers(original, folded) if blob not in outputs]
+    is_output = set(outputs)
+    intermediate = [blob for blob in unchanged_layers(original, folded) if blob not in is_output]
     blobs = outputs + intermediate
     registered = _register_bias_layer(cv2)
     try:
@@ -769,7 +813,7 @@ def verify_fold(
         max_abs = float(np.max(np.abs(got - ref))) if ref.size else 0.0
         magnitude = float(np.max(np.abs(ref))) if ref.size else 0.0
         relative = max_abs / magnitude if magnitude > 0 else (0.0 if max_abs == 0 else float("inf"))
-        result.append(OutputDifference(blob, tuple(ref.shape), max_abs, relative, output=blob in outputs))
+        result.append(OutputDifference(blob, tuple(ref.shape), max_abs, relative, output=blob in is_output))
     return result
 
 
@@ -780,7 +824,8 @@ def unchanged_layers(original: Graph, folded: Graph) -> list[str]:
     changes by design; so does a BatchNorm's that became a Scale layer).  Listed in
     execution order, each once."""
     kept = {layer.name: layer for layer in folded.layers}
-    blobs: list[str] = []
+    original_writers, folded_writers = final_writers(original), final_writers(folded)
+    blobs: dict[str, None] = {}  # ordered, each once
     for layer in original.layers:
         twin = kept.get(layer.name)
         if twin is None or twin.type != layer.type or twin.tops != layer.tops or len(layer.tops) != 1:
@@ -791,11 +836,10 @@ def unchanged_layers(original: Graph, folded: Graph) -> list[str]:
         if any(reader.type in BATCHNORM_TYPES for reader in original.readers_of(value)):
             continue
         # Only a blob's last writer is retrievable unambiguously by its blob name.
-        if _final_writer(original, value.blob)[0] != layer.name or _final_writer(folded, value.blob)[0] != layer.name:
+        if original_writers[value.blob][0] != layer.name or folded_writers[value.blob][0] != layer.name:
             continue
-        if value.blob not in blobs:
-            blobs.append(value.blob)
-    return blobs
+        blobs[value.blob] = None
+    return list(blobs)
 
 
 def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
@@ -826,22 +870,24 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
 
 def net_outputs(graph: Graph) -> list[str]:
     """Blobs the net reports as outputs (written, never read afterwards), in order."""
-    outputs = []
+    outputs: dict[str, None] = {}  # ordered, each once
     for layer in graph.layers:
         if layer.type == "Input":
             continue
         for value in layer.outputs:
-            if graph.is_net_output(value) and value.blob not in outputs:
-                outputs.append(value.blob)
-    return outputs
+            if graph.is_net_output(value):
+                outputs[value.blob] = None
+    return list(outputs)
 
 
-def _final_writer(graph: Graph, blob: str) -> tuple[str, int]:
-    """The layer that writes the last version of ``blob``, and which of its tops it is."""
-    for layer in reversed(graph.layers):
-        if blob in layer.tops:
-            return layer.name, layer.tops.index(blob)
-    raise Caffe2TrtError(f"no layer writes output {blob!r}", file=graph.path)
+def final_writers(graph: Graph) -> dict[str, tuple[str, int]]:
+    """For every blob a layer writes: the layer that writes its last version, and
+    which of that layer's tops it is (the first such top)."""
+    writers: dict[str, tuple[str, int]] = {}
+    for layer in graph.layers:
+        for index, blob in reversed(list(enumerate(layer.tops))):
+            writers[blob] = (layer.name, index)
+    return writers
 
 
 def _run_opencv(
@@ -853,7 +899,11 @@ def _run_opencv(
     outputs: list[str],
 ) -> dict[str, np.ndarray]:
     """The value of each output blob after one OpenCV forward pass."""
-    writers = [_final_writer(graph, blob) for blob in outputs]
+    last = final_writers(graph)
+    missing = next((blob for blob in outputs if blob not in last), None)
+    if missing is not None:
+        raise Caffe2TrtError(f"no layer writes output {missing!r}", file=graph.path)
+    writers = [last[blob] for blob in outputs]
     try:
         net = cv2.dnn.readNetFromCaffe(str(prototxt), str(caffemodel))  # type: ignore[attr-defined]
         net.enableFusion(False)

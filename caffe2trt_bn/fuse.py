@@ -20,6 +20,7 @@ group of one.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,7 +41,7 @@ from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer, Value
 from .ir.params import field_diagnostics, layer_params
 from .ir.schema import BiasParameter, ScaleParameter
-from .net import Net
+from .net import Net, net_diagnostics
 
 #: The largest finite float32: merged values up to it are representable as weights.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -131,6 +132,12 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
     type of TensorRT and Caffe weights): finite inputs can still multiply past it.
     """
     stats = read_batchnorm(group.bn, net.blobs(group.bn))
+    return chain_affine(group, net, stats), stats
+
+
+def chain_affine(group: Group, net: Net, stats: BatchNormStats) -> Affine:
+    """The group's merged float64 affine, given its BatchNorm's statistics ``stats``
+    (see :func:`group_affine`): an error in a Scale or Bias names that layer."""
     affine = stats.affine()
     for layer in group.layers[1:]:
         try:
@@ -138,7 +145,7 @@ def group_affine(group: Group, net: Net) -> tuple[Affine, BatchNormStats]:
         except Caffe2TrtError as exc:  # its parameters or blobs, not the BatchNorm's
             raise exc.with_context(layer=layer.name) from None
     check_float32_range(affine)
-    return affine, stats
+    return affine
 
 
 def check_float32_range(affine: Affine) -> None:
@@ -165,65 +172,109 @@ class ComputedGroup:
     stats: BatchNormStats
 
 
+@dataclass
+class GroupOutcome:
+    """What :func:`group_outcomes` found for one group.
+
+    ``computed`` is set when the group converts; otherwise ``error`` is the error the
+    conversion stops with (file and layer named).  ``stats`` are the BatchNorm's
+    statistics whenever they could be read (also when a later layer of the group fails),
+    ``diagnostics`` the warnings about them.
+    """
+
+    group: Group
+    computed: ComputedGroup | None = None
+    stats: BatchNormStats | None = None
+    error: Caffe2TrtError | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
 def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     """Matches every group of ``net`` and computes its affine, with the model warnings.
 
     The one place both the Scale-weight export and folding get their numbers from:
     refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
-    puts the caffemodel and layer into errors, and collects the statistics' warnings and
-    an explicit ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST).
-    A group that reads the output of another must have its channel count.  The
-    prototxt's ``unknown_field`` warnings (:func:`~caffe2trt_bn.ir.params.field_diagnostics`)
-    come first.
+    raises the first group's error in net order (see :func:`group_outcomes`), and
+    collects the warnings: first the prototxt's ``unknown_field`` warnings
+    (:func:`~caffe2trt_bn.ir.params.field_diagnostics`), then those about the net
+    (:func:`net.net_diagnostics`), then each group's.
+    """
+    check_supported(net.graph, net.model)
+    computed: list[ComputedGroup] = []
+    diagnostics = field_diagnostics(net.graph.layers) + net_diagnostics(net)
+    for outcome in group_outcomes(net, match_groups(net.graph)):
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.computed is not None
+        computed.append(outcome.computed)
+        diagnostics.extend(outcome.diagnostics)
+    return computed, diagnostics
+
+
+def group_outcomes(net: Net, groups: list[Group]) -> Iterator[GroupOutcome]:
+    """Computes each of ``groups`` in net order: its affine, or the error that stops a
+    conversion of the net there, with the warnings about its statistics.
+
+    Shared by the conversion (:func:`compute_groups`, which stops at the first error) and
+    by the inspection (:mod:`.inspection`, which reports every group), so both decide
+    alike.  Errors name the caffemodel and the layer; the warnings are an explicit
+    ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST) and those of
+    the statistics.  A group that reads the output of another must have its channel count.
 
     Groups in the common form are computed together (:func:`_bulk_affines`); every
     other group, and every group whose values need a warning or an error, goes through
-    :func:`group_affine` one by one, in net order, so errors and warnings are the same
-    as if every group had.
+    :func:`group_affine`'s steps one by one, in net order, so errors and warnings are
+    the same as if every group had.
     """
-    check_supported(net.graph, net.model)
-    diagnostics: list[Diagnostic] = field_diagnostics(net.graph.layers)
-    groups = match_groups(net.graph)
     # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         bulk = _bulk_affines(groups, net)
-    computed: list[ComputedGroup] = []
     by_output: dict[Value, ComputedGroup] = {}
     for index, group in enumerate(groups):
+        outcome = GroupOutcome(group)
         done = bulk.get(index)
-        if done is None:
-            try:
+        try:
+            if done is None:
                 with np.errstate(invalid="ignore", over="ignore"):
-                    done = group_affine(group, net)
-            except Caffe2TrtError as exc:
-                raise exc.with_context(file=net.caffemodel_path, layer=group.name) from None
-        affine, stats = done
-        earlier = by_output.get(group.input)
-        if earlier is not None and earlier.affine.channels != affine.channels:
-            # Caffe refuses such weights too (a BatchNorm's blobs have its input's channels).
-            raise ModelValueError(
-                f"has {affine.channels} channels, but its input {group.input.blob!r} is the output of "
-                f"{earlier.group.name!r}, which has {earlier.affine.channels}",
-                file=net.caffemodel_path,
-                layer=group.name,
-            )
-        item = ComputedGroup(group, affine, stats)
-        computed.append(item)
-        by_output[group.output] = item
-        if stats.variant == "bvlc" and use_global_stats(group.bn) is False:
-            diagnostics.append(
-                Diagnostic(
-                    "use_global_stats_false",
-                    "use_global_stats: false, so Caffe normalises this layer with each batch's own statistics, "
-                    "while the converted weights use the stored ones "
-                    "(`caffe-bn-merge to-deploy` fixes the prototxt)",
-                    group.name,
-                    net.prototxt_path,
+                    outcome.stats = read_batchnorm(group.bn, net.blobs(group.bn))
+                    outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
+                    done = chain_affine(group, net, outcome.stats), outcome.stats
+            else:
+                outcome.stats = done[1]
+                outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
+            affine, stats = done
+            earlier = by_output.get(group.input)
+            if earlier is not None and earlier.affine.channels != affine.channels:
+                # Caffe refuses such weights too (a BatchNorm's blobs have its input's channels).
+                raise ModelValueError(
+                    f"has {affine.channels} channels, but its input {group.input.blob!r} is the output of "
+                    f"{earlier.group.name!r}, which has {earlier.affine.channels}"
                 )
+        except Caffe2TrtError as exc:
+            outcome.error = exc.with_context(file=net.caffemodel_path, layer=group.name)
+            yield outcome
+            continue
+        outcome.computed = by_output[group.output] = ComputedGroup(group, affine, stats)
+        yield outcome
+
+
+def _stats_diagnostics(group: Group, stats: BatchNormStats, net: Net) -> list[Diagnostic]:
+    """The warnings about a group's BatchNorm: an explicit ``use_global_stats: false``
+    (BVLC only), then those of its statistics, naming the file each concerns."""
+    diagnostics: list[Diagnostic] = []
+    if stats.variant == "bvlc" and use_global_stats(group.bn) is False:
+        diagnostics.append(
+            Diagnostic(
+                "use_global_stats_false",
+                "use_global_stats: false, so Caffe normalises this layer with each batch's own statistics, "
+                "while the converted weights use the stored ones "
+                "(`caffe-bn-merge to-deploy` fixes the prototxt)",
+                group.name,
+                net.prototxt_path,
             )
-        for d in stats.diagnostics:
-            diagnostics.append(replace(d, file=net.caffemodel_path))
-    return computed, diagnostics
+        )
+    diagnostics.extend(replace(d, file=net.caffemodel_path) for d in stats.diagnostics)
+    return diagnostics
 
 
 @dataclass

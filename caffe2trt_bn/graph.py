@@ -72,12 +72,20 @@ class Graph:
     producer: dict[Value, Layer | None]
     readers: dict[Value, list[Layer]]
     v1: bool = False
+    _by_name: dict[str, Layer] | None = field(default=None, init=False, repr=False, compare=False)
 
     def layer(self, name: str) -> Layer | None:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        return None
+        """The first layer named ``name`` (weightless layers may share a name), or None.
+
+        Looked up in a name index built on the first call (a scan per call would make
+        callers that look up every layer quadratic in the net's length)."""
+        index = self._by_name
+        if index is None:
+            index = {}
+            for layer in self.layers:
+                index.setdefault(layer.name, layer)
+            self._by_name = index
+        return index.get(name)
 
     def readers_of(self, value: Value) -> list[Layer]:
         return self.readers.get(value, [])

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .caffemodel import Blob, CaffeModel, read_caffemodel
-from .errors import GraphError
+from .caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
+from .errors import Diagnostic, GraphError
 from .gcpause import gc_paused
 from .graph import Graph, Layer, build_graph
 from .prototxt import Document, parse_file
@@ -61,3 +61,50 @@ def load_net(prototxt: str | Path, caffemodel: str | Path) -> Net:
         model = read_caffemodel(caffemodel)
         model.check()
         return Net(doc=doc, graph=graph, model=model)
+
+
+def net_diagnostics(net: Net) -> list[Diagnostic]:
+    """The warnings about the model as a whole, which every command that reads a
+    caffemodel gives (the merge, fold and inspect): a layer of the deploy net stored
+    more than once with different blobs (code ``duplicate_stored_layer``).
+
+    Caffe copies trained weights stored layer by stored layer, so the last copy of a
+    name wins, and this project reads that one (:attr:`CaffeModel.by_name`); OpenCV's
+    importer keeps the first, so OpenCV (and ``fold --verify``) runs other weights.
+    Copies whose blobs are byte for byte the same, and names the deploy net does not
+    use, change nothing and are not reported.
+    """
+    layers = net.model.layers
+    copies: dict[str, list[ModelLayer]] = {}
+    for layer in layers:
+        copies.setdefault(layer.name, []).append(layer)
+    if len(copies) == len(layers):
+        return []
+    used = {layer.name for layer in net.graph.layers}
+    diagnostics: list[Diagnostic] = []
+    for name, stored in copies.items():
+        if len(stored) < 2 or name not in used or all(_same_blobs(copy, stored[-1]) for copy in stored[:-1]):
+            continue
+        positions = ", ".join(str(copy.index) for copy in stored[:-1]) + f" and {stored[-1].index}"
+        diagnostics.append(
+            Diagnostic(
+                DUPLICATE_STORED_LAYER,
+                f"the caffemodel holds {len(stored)} layers of this name with different blobs (stored layers "
+                f"{positions}); Caffe and this tool use the last, OpenCV (and so `fold --verify`) the first",
+                name,
+                net.caffemodel_path,
+            )
+        )
+    return diagnostics
+
+
+#: Code of the warning about a layer stored more than once (see :func:`net_diagnostics`).
+DUPLICATE_STORED_LAYER = "duplicate_stored_layer"
+
+
+def _same_blobs(a: ModelLayer, b: ModelLayer) -> bool:
+    """Whether two stored layers hold the same blobs, byte for byte."""
+    spans_a, spans_b = a.blob_spans, b.blob_spans
+    return len(spans_a) == len(spans_b) and all(
+        a.buffer[x0:x1] == b.buffer[y0:y1] for (x0, x1), (y0, y1) in zip(spans_a, spans_b)
+    )

@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, NoReturn, Sequence, overload
+from typing import Callable, Iterable, Iterator, NoReturn, Sequence, overload
 
 from .errors import PrototxtSyntaxError, file_error
 from .gcpause import gc_paused
@@ -313,34 +314,63 @@ class _Container:
         kids = self._kids()
         index = self._index_of(node)
         if index < 0:
-            for child in kids:
-                if child._items is not None and any(item is node for item in child._items):
-                    _remove_list_item(child, node)
-                    return
-            raise ValueError(f"field {node.name!r} is not a child of this message")
-        before = node._lead
-        after = self._trivia_after(index)
-        is_doc = self._is_document()
-        has_prev_token = not (is_doc and index == 0)
-        is_last_child = index == len(kids) - 1
-        at_eof = is_doc and is_last_child
-        rest = _rest_of_line_re().match(after)
-        assert rest is not None
-        starts_line = "\n" in before or not has_prev_token
-        ends_line = rest.group().endswith("\n") or (at_eof and rest.end() == len(after))
-        if starts_line and ends_line:
-            region = _remove_lines(before, after, rest.end(), has_prev_token, index == 0, is_last_child)
-        elif ends_line:
-            region = after  # the node's own lead is horizontal space only
-        elif starts_line or before:
-            region = before + after.lstrip(" \t")
-        else:
-            region = after
+            self._remove_from_list(node, kids)
+            return
+        count = len(kids)
+        after = kids[index + 1]._lead if index + 1 < count else self._close_lead
+        region = _removal_region(node._lead, after, self._is_document(), index == 0, index == count - 1)
         del kids[index]
         if index < len(kids):
             kids[index]._lead = region
         else:
             self._close_lead = region
+
+    def remove_many(self, nodes: Iterable[Node]) -> None:
+        """Removes each of ``nodes`` exactly as :meth:`remove` would, one after the other
+        (so the text is the same), in time linear in the children and the nodes.
+
+        :meth:`remove` finds its node by a scan of the children and deletes it from their
+        list; removing many layers that way costs the number of layers squared.  Here the
+        children are indexed once, each removal updates the trivia of the next child still
+        present (a linked list of the survivors), and the list is rebuilt once at the end.
+        Raises ValueError, like :meth:`remove`, for a node that is not (or no longer) a
+        child; the nodes before it are removed.
+        """
+        kids = self._kids()
+        count = len(kids)
+        position = {id(kid): i for i, kid in enumerate(kids)}
+        # Neighbours still present: prev[i] (-1: none) and nxt[i] (count: none).
+        prev = list(range(-1, count - 1))
+        nxt = list(range(1, count + 1))
+        gone = [False] * count
+        is_doc = self._is_document()
+        try:
+            for node in nodes:
+                i = position.get(id(node), -1)
+                if i < 0 or gone[i]:
+                    self._remove_from_list(node, (kid for kid, removed in zip(kids, gone) if not removed))
+                    continue
+                j = nxt[i]
+                after = kids[j]._lead if j < count else self._close_lead
+                region = _removal_region(node._lead, after, is_doc, prev[i] < 0, j == count)
+                gone[i] = True
+                if prev[i] >= 0:
+                    nxt[prev[i]] = j
+                if j < count:
+                    prev[j] = prev[i]
+                    kids[j]._lead = region
+                else:
+                    self._close_lead = region
+        finally:
+            kids[:] = [kid for kid, removed in zip(kids, gone) if not removed]
+
+    def _remove_from_list(self, node: Node, kids: Iterable[Node]) -> None:
+        """Removes ``node`` from the message list (``name: [{..}]``) among ``kids`` holding it."""
+        for child in kids:
+            if child._items is not None and any(item is node for item in child._items):
+                _remove_list_item(child, node)
+                return
+        raise ValueError(f"field {node.name!r} is not a child of this message")
 
     def insert(
         self,
@@ -405,11 +435,29 @@ class _Container:
         direct child or ``new_text`` does not hold exactly one field, and
         PrototxtSyntaxError if ``new_text`` is not valid text format.
         """
+        return self.replace_many([(old, new_text)])[0]
+
+    def replace_many(self, replacements: Sequence[tuple[Node, str]]) -> list[Node]:
+        """:meth:`replace` for each ``(old, new_text)`` pair, in time linear in the
+        children and the replacements (the children are indexed once; a replacement
+        keeps every index).  Returns the new fields in order.  Every ``old`` is checked
+        to be a direct child before anything is replaced (ValueError otherwise).
+        """
         kids = self._kids()
-        index = self._index_of(old)
-        if index < 0:
-            raise ValueError(f"field {old.name!r} is not a direct child of this message")
-        newline = self._newline()
+        position = {id(kid): i for i, kid in enumerate(kids)}
+        indices = []
+        for old, _ in replacements:
+            index = position.get(id(old), -1)
+            if index < 0:
+                raise ValueError(f"field {old.name!r} is not a direct child of this message")
+            indices.append(index)
+        newline = self._newline() if replacements else "\n"
+        return [self._replace_at(index, new_text, newline) for index, (_, new_text) in zip(indices, replacements)]
+
+    def _replace_at(self, index: int, new_text: str, newline: str) -> Node:
+        """Replaces child ``index`` (see :meth:`replace`); ``newline`` is :meth:`_newline`."""
+        kids = self._kids()
+        old = kids[index]
         if newline == "\r\n" and "\r\n" not in new_text:
             new_text = new_text.replace("\n", "\r\n")
         parsed = parse(new_text)
@@ -435,8 +483,8 @@ class _Container:
 
     def _newline(self) -> str:
         """The line end this container uses: CRLF if its first line break is CRLF."""
-        texts = [child._lead for child in self._kids()] + [self._close_lead]
-        for text in texts:
+        # Usually found in the first lead: no list of every child's lead is built.
+        for text in itertools.chain((child._lead for child in self._kids()), (self._close_lead,)):
             at = text.find("\n")
             if at >= 0:
                 return "\r\n" if at > 0 and text[at - 1] == "\r" else "\n"
@@ -765,6 +813,28 @@ def _subtree(node: Node) -> Iterator[Node]:
         yield current
         stack.extend(current.children or ())
         stack.extend(current._items or ())
+
+
+def _removal_region(before: str, after: str, is_doc: bool, is_first: bool, is_last: bool) -> str:
+    """The trivia left between the neighbours of a removed child (see :meth:`_Container.remove`).
+
+    ``before`` is the child's own leading trivia, ``after`` the trivia that follows it
+    (the next child's lead, or the container's closing trivia); ``is_first``/``is_last``
+    say whether it is the first/last child of its container (a document when ``is_doc``).
+    """
+    has_prev_token = not (is_doc and is_first)
+    at_eof = is_doc and is_last
+    rest = _rest_of_line_re().match(after)
+    assert rest is not None
+    starts_line = "\n" in before or not has_prev_token
+    ends_line = rest.group().endswith("\n") or (at_eof and rest.end() == len(after))
+    if starts_line and ends_line:
+        return _remove_lines(before, after, rest.end(), has_prev_token, is_first, is_last)
+    if ends_line:
+        return after  # the node's own lead is horizontal space only
+    if starts_line or before:
+        return before + after.lstrip(" \t")
+    return after
 
 
 def _remove_lines(

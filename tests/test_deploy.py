@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from caffe2trt_bn import caffe_pb2
 from caffe2trt_bn.deploy import DATA_LAYER_TYPES, deploy_document, plan_deploy, to_deploy
-from caffe2trt_bn.errors import GraphError, PrototxtSyntaxError
+from caffe2trt_bn.errors import Caffe2TrtError, GraphError, PrototxtSyntaxError
 from caffe2trt_bn.graph import build_graph
 from caffe2trt_bn.prototxt import Node, parse, parse_file
 
@@ -406,6 +406,76 @@ def test_given_shape_overrides_the_file_and_is_checked() -> None:
         to_deploy(text, [1, 0, 3, 3])
 
 
+#: Shapes Caffe cannot set up as an Input blob (each checked with Caffe: Blob::Reshape
+#: aborts on a negative dimension, on a dimension or a count past INT_MAX; a dimension of 0
+#: fails when the net is set up), and why this project refuses them.
+BAD_SHAPES = [
+    ((1, 3, 10**20, 4), "dimension 100000000000000000000 is beyond 2147483647"),
+    ((1, 3, 2**63, 4), "dimension 9223372036854775808 is beyond 2147483647"),
+    ((1, 3, 2**31, 1), "dimension 2147483648 is beyond 2147483647"),
+    ((1, 1, 46341, 46341), "holds 2147488281 values, more than the 2147483647 Caffe allows in one blob"),
+    ((1, 3, 0, 4), "dimension 0 is not positive"),
+    ((-1, 3, 4, 4), "dimension -1 is not positive"),
+    ((1,) * 33, "has 33 axes, more than the 32 Caffe allows"),
+]
+
+
+@pytest.mark.parametrize(("shape", "why"), BAD_SHAPES)
+def test_a_shape_caffe_cannot_set_up_is_refused(shape: tuple[int, ...], why: str, tmp_path) -> None:
+    text = DATA_KINDS["Data"][0] + LOSS_TAIL
+    with pytest.raises(GraphError, match=re.escape(why)):
+        to_deploy(text, shape)
+    with pytest.raises(GraphError, match=re.escape(why)):
+        to_deploy(text, {"data": shape})
+    src = tmp_path / "train.prototxt"
+    src.write_text(text)
+    out = tmp_path / "deploy.prototxt"
+    r = run_cli("to-deploy", src, "-o", out, "--input-shape=" + ",".join(map(str, shape)))
+    last = r.stderr.splitlines()[-1]
+    assert r.returncode == 2 and last.startswith("caffe-bn-merge to-deploy: error: argument --input-shape: ")
+    assert f"the shape {why}" in last
+    assert not out.exists()
+
+
+def test_a_shape_is_a_whole_number_per_axis_and_the_largest_caffe_holds_is_written() -> None:
+    text = DATA_KINDS["Data"][0] + LOSS_TAIL
+    for shape in ((1, 3, 2.5, 4), (1, True, 4, 4), (1, "3", 4, 4)):
+        with pytest.raises(GraphError, match="is not a whole number"):
+            to_deploy(text, shape)  # type: ignore[arg-type]
+    with pytest.raises(GraphError, match="is beyond 2147483647"):
+        # A deploy net has no data layer, so the shape is not used: it is still checked.
+        to_deploy('input: "x"\ninput_shape { dim: 1 }\nlayer { name: "r" type: "ReLU" bottom: "x" top: "y" }\n', [1, 2**40])
+    assert input_layer(to_deploy(text, [1, 1, 46340, 46340]))[1] == [[1, 1, 46340, 46340]]  # Caffe loads this one
+    assert input_layer(to_deploy(text, [np.int64(2), 3, 8, 8]))[1] == [[2, 3, 8, 8]]
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (("crop_size: 227", "crop_size: 50000"), "holds 7500000000 values"),
+        (("crop_size: 227", "crop_size: 0 crop_h: 3000000000 crop_w: 2"), "dimension 3000000000 is beyond 2147483647"),
+    ],
+)
+def test_a_shape_read_from_the_file_is_checked_too(edit: tuple[str, str], why: str, tmp_path) -> None:
+    text = (DATA_KINDS["Data"][0] + LOSS_TAIL).replace(*edit)
+    src = tmp_path / "train.prototxt"
+    src.write_text(text)
+    with pytest.raises(GraphError, match=re.escape(why)) as err:
+        to_deploy(text, path=str(src))
+    assert err.value.file == str(src) and err.value.layer == "data" and "--input-shape" in str(err.value)
+    r = run_cli("to-deploy", src, "-o", tmp_path / "deploy.prototxt")
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 and why in r.stderr
+    assert not (tmp_path / "deploy.prototxt").exists()
+
+
+def test_a_dummy_data_dimension_beyond_int64_is_refused(tmp_path) -> None:
+    text = DATA_KINDS["DummyData"][0].replace("dim: 2 ", "dim: 99999999999999999999 ", 1) + LOSS_TAIL
+    assert "99999999999999999999" in text
+    # The typed reader refuses it first, as a value beyond BlobShape.dim's int64.
+    with pytest.raises(Caffe2TrtError, match="'dim': 99999999999999999999 is out of the range of int64"):
+        to_deploy(text)
+
+
 def test_input_goes_where_the_first_data_layer_was() -> None:
     text = (
         '# my net\nname: "n"\n\n'
@@ -645,13 +715,107 @@ def test_existing_softmax_makes_the_conversion_unneeded() -> None:
 
 
 def test_other_losses_go_and_their_prediction_stays() -> None:
+    """EuclideanLoss, HingeLoss, a Python loss: their prediction is their first bottom,
+    which stays; the SigmoidCrossEntropyLoss becomes the Sigmoid of that bottom."""
     text = DATA_KINDS["DummyData"][0] + (
         'layer { name: "reg" type: "InnerProduct" bottom: "data" top: "reg" }\n'
         'layer { name: "l1" type: "EuclideanLoss" bottom: "reg" bottom: "label" top: "l1" }\n'
         'layer { name: "l2" type: "SigmoidCrossEntropyLoss" bottom: "reg" bottom: "label" top: "l2" }\n'
+        'layer { name: "l3" type: "HingeLoss" bottom: "reg" bottom: "label" top: "l3" }\n'
         'layer { name: "py" type: "Python" bottom: "reg" top: "py" loss_weight: 1 python_param { module: "m" layer: "L" } }\n'
     )
-    assert names(to_deploy(text)) == ["data", "reg"]
+    out = to_deploy(text)
+    assert names(out) == ["data", "reg", "prob"]
+    assert 'layer { name: "prob" type: "Sigmoid" bottom: "reg" top: "prob" }\n' in out
+    check_deploy_invariants(out)
+
+
+#: A multi-label classifier trained with SigmoidCrossEntropyLoss, as Caffe's examples have it.
+SIGMOID_TRAIN = """name: "multilabel"
+layer {
+  name: "data" type: "DummyData" top: "data" top: "labels"
+  dummy_data_param { shape { dim: 2 dim: 3 dim: 4 dim: 4 } shape { dim: 2 dim: 5 } }
+}
+layer { name: "score" type: "InnerProduct" bottom: "data" top: "score" inner_product_param { num_output: 5 } }
+# the multi-label loss
+layer {
+  name: "loss"
+  type: "SigmoidCrossEntropyLoss"
+  bottom: "score"
+  bottom: "labels"
+  top: "loss"
+  loss_weight: 1
+  loss_param { normalization: BATCH_SIZE }
+}
+"""
+
+
+def test_sigmoid_cross_entropy_loss_becomes_a_sigmoid(tmp_path) -> None:
+    out = to_deploy(SIGMOID_TRAIN)
+    assert out.endswith(
+        "# the multi-label loss\n"
+        "layer {\n"
+        '  name: "prob"\n'
+        '  type: "Sigmoid"\n'
+        '  bottom: "score"\n'
+        '  top: "prob"\n'
+        "}\n"
+    )
+    check_deploy_invariants(out)
+    bvlc(out)  # Caffe's own schema reads it
+    # OpenCV runs it and gives the sigmoid of the logits (computed here from the weights).
+    rng = np.random.default_rng(11)
+    weights, bias = rng.normal(0, 0.5, (5, 48)), rng.normal(0, 1, 5)
+    model = caffe_pb2.NetParameter(name="multilabel")
+    score = model.layer.add(name="score", type="InnerProduct", bottom=["data"], top=["score"])
+    for values in (weights, bias):
+        blob = score.blobs.add()
+        blob.shape.dim.extend(values.shape)
+        blob.data.extend(values.astype(np.float32).ravel().tolist())
+    caffemodel = tmp_path / "net.caffemodel"
+    caffemodel.write_bytes(model.SerializeToString())
+    x = rng.normal(0, 1, (1, 3, 4, 4)).astype(np.float32)
+    got = opencv_forward(out, caffemodel, x, tmp_path, ["score", "prob"])
+    logits = x.reshape(1, -1).astype(np.float64) @ weights.astype(np.float32).T.astype(np.float64) + bias.astype(np.float32)
+    assert np.max(np.abs(got["score"] - logits)) <= SAME_NET_RTOL * np.max(np.abs(logits))
+    assert np.max(np.abs(got["prob"] - 1 / (1 + np.exp(-logits)))) <= 1e-6
+    assert got["prob"].shape == (1, 5)
+
+
+def test_sigmoid_and_softmax_losses_share_one_naming_rule() -> None:
+    """With both kinds and no single main loss, every output is named <bottom>_prob;
+    the one with the largest loss_weight is 'prob'; a kept Sigmoid makes its loss go."""
+    heads = (
+        'layer { name: "cls" type: "InnerProduct" bottom: "data" top: "cls" }\n'
+        'layer { name: "attr" type: "InnerProduct" bottom: "data" top: "attr" }\n'
+        'layer { name: "l_cls" type: "SoftmaxWithLoss" bottom: "cls" bottom: "label" top: "l_cls" }\n'
+        'layer { name: "l_attr" type: "SigmoidCrossEntropyLoss" bottom: "attr" bottom: "label" top: "l_attr" %s}\n'
+    )
+    kinds = {n.get_string("name"): n.get_string("type") for n in layers_of(to_deploy(DATA_KINDS["Data"][0] + heads % ""))}
+    assert kinds == {"data": "Input", "cls": "InnerProduct", "attr": "InnerProduct", "cls_prob": "Softmax", "attr_prob": "Sigmoid"}
+    kinds = {
+        n.get_string("name"): n.get_string("type")
+        for n in layers_of(to_deploy(DATA_KINDS["Data"][0] + heads % "loss_weight: 2 "))
+    }
+    assert kinds["prob"] == "Sigmoid" and kinds["cls_prob"] == "Softmax"
+    kept = DATA_KINDS["Data"][0] + heads % "" + 'layer { name: "sig" type: "Sigmoid" bottom: "attr" top: "sig" }\n'
+    assert names(to_deploy(kept)) == ["data", "cls", "attr", "prob", "sig"]
+
+
+def test_cli_reports_the_sigmoid(tmp_path) -> None:
+    src = tmp_path / "train.prototxt"
+    src.write_text(SIGMOID_TRAIN)
+    out = tmp_path / "deploy.prototxt"
+    r = run_cli("to-deploy", src, "-o", out, "-v")
+    assert r.returncode == 0, r.stderr
+    assert "  line 8: layer 'loss': sigmoid: SigmoidCrossEntropyLoss -> Sigmoid 'prob' writing 'prob'\n" in r.stdout
+    assert r.stdout.strip().splitlines()[-1] == (
+        f"wrote deploy net to {out}: 1 layer(s) removed, 0 SoftmaxWithLoss -> Softmax, "
+        "1 SigmoidCrossEntropyLoss -> Sigmoid, use_global_stats fixed in 0 layer(s)"
+    )
+    r = run_cli("to-deploy", src, "-o", tmp_path / "j.prototxt", "--json")
+    changes = json.loads(r.stdout)["changes"]
+    assert {"action": "sigmoid", "layer": "loss", "line": 8, "detail": "SigmoidCrossEntropyLoss -> Sigmoid 'prob' writing 'prob'"} in changes
 
 
 # --------------------------------------------------------------------------- SSD (fork layers and fields)

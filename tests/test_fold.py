@@ -15,7 +15,7 @@ import pytest
 
 from caffe2trt_bn import caffe_pb2, extract
 from caffe2trt_bn.caffemodel import read_caffemodel
-from caffe2trt_bn.errors import Caffe2TrtError, OutputError
+from caffe2trt_bn.errors import Caffe2TrtError, GraphError, OutputError
 from caffe2trt_bn.folding import FoldResult, fold, verify_fold
 from caffe2trt_bn.fuse import group_affine, match_groups
 from caffe2trt_bn.graph import build_graph
@@ -464,6 +464,48 @@ layer { name: "sc_b" type: "Scale" bottom: "out" top: "out" scale_param { bias_t
     assert (weights.num, weights.channels, weights.height, weights.width) == (4, 3, 3, 3)
     assert not weights.shape.dim
     compare_in_opencv(proto, model, result, {"data": rng.normal(0, 1, (2, 3, 5, 5)).astype(np.float32)})
+
+
+def test_a_moved_write_that_another_layer_would_see_is_not_made(tmp_path: Path) -> None:
+    """Folding makes the producer write the group's output blob: when a layer between
+    them writes that blob too, the group becomes a Scale layer at its BatchNorm's place
+    instead (the net computes what it did); when a layer between the BatchNorm and its
+    Scale writes it, not even that is possible, and the fold is refused by name."""
+    rng = np.random.default_rng(5)
+    text = """name: "clash"
+input: "data"
+input_shape { dim: 1 dim: 2 dim: 3 dim: 3 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 1 } }
+layer { name: "other" type: "ReLU" bottom: "data" top: "b" }
+layer { name: "use" type: "Sigmoid" bottom: "b" top: "u" }
+layer { name: "bn" type: "BatchNorm" bottom: "c" top: "b" }
+layer { name: "sc" type: "Scale" bottom: "b" top: "b" scale_param { bias_term: true } }
+"""
+    blobs = {"conv": [rng.normal(size=(2, 2, 1, 1)), rng.normal(size=2)], "bn": bn_blobs(rng, 2), "sc": scale_blobs(rng, 2)}
+    proto, model = write_model(tmp_path / "in", text, blobs)
+    result = fold(proto, model, tmp_path / "out")
+    (group,) = result.groups
+    assert (group.action, group.into) == ("scale", "bn")
+    assert group.reason == "making 'conv' write 'b' would change the 'b' that 'other' sees"
+    # (OpenCV refuses a blob written by two layers, so the order is checked instead.)
+    layers = [(l.name, l.type, l.bottoms, l.tops) for l in folded_graph(result).layers]
+    assert layers == [
+        ("conv", "Convolution", ["data"], ["c"]),
+        ("other", "ReLU", ["data"], ["b"]),
+        ("use", "Sigmoid", ["b"], ["u"]),
+        ("bn", "Scale", ["c"], ["b"]),
+    ]
+    between = text.replace(
+        'layer { name: "sc" type: "Scale" bottom: "b" top: "b"',
+        'layer { name: "w" type: "ReLU" bottom: "data" top: "s" }\n'
+        'layer { name: "r" type: "Sigmoid" bottom: "s" top: "r" }\n'
+        'layer { name: "sc" type: "Scale" bottom: "b" top: "s"',
+    )
+    proto, model = write_model(tmp_path / "in2", between, blobs)
+    with pytest.raises(GraphError, match="cannot replace the group bn \\+ sc by one Scale layer: making 'bn' write 's' "
+                       "would change the 's' that 'w' sees") as info:
+        fold(proto, model, tmp_path / "out2")
+    assert info.value.layer == "bn" and not (tmp_path / "out2").exists()
 
 
 def test_inner_product_transpose_and_axis(tmp_path: Path) -> None:

@@ -703,6 +703,76 @@ def test_random_edits_re_parse_to_the_edited_tree(fields: list[tuple[Any, ...]],
     assert actual_shape(parse(rendered).children) == actual_shape(document.children)
 
 
+def _paths(holder: Document | Node, nodes: list[Node]) -> list[tuple[int, int | None]]:
+    """Each node of ``nodes`` as (child index, element index or None) in ``holder``."""
+    kids = holder.children or []
+    out: list[tuple[int, int | None]] = []
+    for node in nodes:
+        for i, kid in enumerate(kids):
+            if kid is node:
+                out.append((i, None))
+            elif kid._items is not None:
+                out.extend((i, j) for j, item in enumerate(kid._items) if item is node)
+    return out
+
+
+def _at(holder: Document | Node, path: tuple[int, int | None]) -> Node:
+    kid = (holder.children or [])[path[0]]
+    return kid if path[1] is None else (kid._items or [])[path[1]]
+
+
+@PROPERTY_SETTINGS
+@given(trees(), st.data())
+def test_remove_many_gives_the_text_of_one_removal_after_the_other(
+    fields: list[tuple[Any, ...]], data: st.DataObject
+) -> None:
+    """``remove_many`` (used by fold, linear) renders exactly as ``remove`` in a loop,
+    in any order of the nodes, list elements included; so does ``replace_many``."""
+    text = render_tree(fields, data.draw(st.randoms(use_true_random=False)), top=True)
+    one, many = parse(text), parse(text)
+    holder_index = data.draw(st.integers(0, len(containers(one)) - 1))
+    holder_one, holder_many = containers(one)[holder_index], containers(many)[holder_index]
+    candidates = [
+        n for kid in holder_one.children or [] for n in ([kid] if kid._items is None else [kid, *kid._items])
+    ]
+    chosen = data.draw(st.lists(st.sampled_from(candidates), unique_by=id, max_size=6)) if candidates else []
+    paths = _paths(holder_one, chosen)
+    twins = [_at(holder_many, path) for path in paths]
+    failed_one = failed_many = False
+    try:
+        for node in chosen:
+            holder_one.remove(node)
+    except ValueError:  # a list element after its list: no longer a child
+        failed_one = True
+    try:
+        holder_many.remove_many(twins)
+    except ValueError:
+        failed_many = True
+    assert failed_one == failed_many
+    assert many.render() == one.render()
+    direct = [kid for kid in holder_many.children or [] if kid._items is None]
+    replaced = data.draw(st.lists(st.sampled_from(direct), unique_by=id, max_size=4)) if direct else []
+    texts = ["z: 1", "z { q: 'x' }", "z {\n  q: 1\n}"]
+    pairs = [(node, data.draw(st.sampled_from(texts))) for node in replaced]
+    expected = parse(many.render())
+    holder_expected = containers(expected)[holder_index]
+    for path, (_, new_text) in zip(_paths(holder_many, replaced), pairs):
+        holder_expected.replace(_at(holder_expected, path), new_text)
+    holder_many.replace_many(pairs)
+    assert many.render() == expected.render()
+
+
+def test_remove_many_refuses_a_stranger_after_removing_the_nodes_before_it() -> None:
+    document = parse('a: 1\nb: 2\nc: 3\n')
+    a, _, c = document.children
+    with pytest.raises(ValueError, match="'zzz' is not a child"):
+        document.remove_many([a, Node("zzz", "1"), c])
+    assert document.render() == "b: 2\nc: 3\n"
+    with pytest.raises(ValueError):
+        document.replace_many([(c, "d: 4"), (a, "e: 5")])  # a is gone: nothing is replaced
+    assert document.render() == "b: 2\nc: 3\n"
+
+
 # --------------------------------------------------------------------------- performance
 
 

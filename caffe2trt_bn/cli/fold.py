@@ -75,6 +75,7 @@ def run(argv: Sequence[str]) -> int:
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
     from ..folding import OPENCV_HINT, fold, opencv_available, verify_fold
+    from ..net import DUPLICATE_STORED_LAYER
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.
@@ -92,6 +93,14 @@ def run(argv: Sequence[str]) -> int:
     # reported (they expose a difference that a saturated output such as a Softmax hides).
     failed = [c for c in checks or [] if c.output and not c.relative <= args.rtol]
     inner_over = [c for c in checks or [] if not c.output and not c.relative <= args.rtol]
+    # Layers stored twice with different blobs: OpenCV runs the original with the first copy.
+    duplicated = [d.layer for d in result.diagnostics if d.code == DUPLICATE_STORED_LAYER and d.layer is not None]
+    first_copy_note = (
+        f"OpenCV reads the first copy of the layer(s) stored more than once in the caffemodel "
+        f"({', '.join(map(repr, duplicated))}), Caffe and this tool the last, so the differences include theirs"
+        if checks is not None and duplicated
+        else None
+    )
     folded = sum(1 for g in result.groups if g.action == "folded")
     failure = None
     if failed:
@@ -99,7 +108,7 @@ def run(argv: Sequence[str]) -> int:
         failure = (
             f"{PROG}: error: verification failed: output {bad.blob!r} of the folded net differs by "
             f"{bad.relative:.3g} relative (rtol {args.rtol:g}); {len(failed)} output(s) above the tolerance "
-            "(the folded files were written)"
+            "(the folded files were written)" + (f"; {first_copy_note}" if first_copy_note is not None else "")
         )
     if args.json:
         summary: dict[str, object] = {
@@ -118,6 +127,7 @@ def run(argv: Sequence[str]) -> int:
                 "seed": args.seed,
                 "passed": not failed,
                 "outputs": [c.to_json() for c in checks],
+                "opencv_reads_first_copy_of": duplicated,
             },
         }
         if failure is not None:
@@ -162,6 +172,8 @@ def run(argv: Sequence[str]) -> int:
             )
             if inner and not args.verbose:
                 print(f"({len(inner)} intermediate blob(s) compared; the largest difference is shown, -v lists all)")
+            if first_copy_note is not None:
+                print(f"note: {first_copy_note}")
             if not failed:
                 worst = max((c.relative for c in checks if c.output), default=0.0)
                 print(f"verified with OpenCV dnn: largest relative difference of the outputs {worst:.3g} <= rtol {args.rtol:g}")

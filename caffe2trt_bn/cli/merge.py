@@ -38,7 +38,7 @@ def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     from ..atomic import check_output_path
     from ..export import format_of, save
-    from ..conversion import convert
+    from ..conversion import convert, no_batchnorm_error
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
     # A bad output path (a directory, an input file, an unknown suffix) fails before any work.
@@ -46,13 +46,7 @@ def run(argv: Sequence[str]) -> int:
     format_of(output)
     result = convert(args.prototxt, args.caffemodel, strict=args.strict)
     if not result.weights:
-        from ..errors import NoBatchNormError
-
-        raise NoBatchNormError(
-            "the TEST-phase net has no BatchNorm-like layer (BatchNorm, BN), so there are no Scale weights "
-            "to write; is this the model you meant?",
-            file=args.prototxt,
-        )
+        raise no_batchnorm_error(args.prototxt)
     print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     save(result.weights, output, inputs=[args.prototxt, args.caffemodel])
     weights = result.weights

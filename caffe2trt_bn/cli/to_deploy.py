@@ -2,8 +2,9 @@
 
 Rewrites a train_val prototxt into a deploy prototxt (see :mod:`caffe2trt_bn.deploy`):
 TEST-phase layers only, one ``Input`` layer instead of the data layers, ``Softmax``
-instead of ``SoftmaxWithLoss``, no losses, metrics or labels, every BatchNorm on its
-stored statistics; everything else byte for byte as written.
+instead of ``SoftmaxWithLoss`` and ``Sigmoid`` instead of ``SigmoidCrossEntropyLoss``, no
+other losses, metrics or labels, every BatchNorm on its stored statistics; everything else
+byte for byte as written.
 
 Without ``-o`` (or with ``-o -``) the deploy net goes to standard output and the report
 to standard error, so the command works as a filter; with ``-o FILE`` the file is
@@ -22,14 +23,18 @@ STDOUT = "-"
 
 
 def _shape(text: str) -> tuple[str | None, tuple[int, ...]]:
-    """Parses ``N,C,H,W`` or ``BLOB=N,C,H,W``."""
+    """Parses ``N,C,H,W`` or ``BLOB=N,C,H,W``; a shape Caffe cannot set up is a usage
+    error (see :func:`caffe2trt_bn.deploy.shape_problem`)."""
+    from ..deploy import shape_problem
+
     blob, _, dims = text.rpartition("=")
     try:
         shape = tuple(int(d) for d in dims.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 1,3,224,224 or BLOB=1,3,224,224") from None
-    if any(d <= 0 for d in shape):
-        raise argparse.ArgumentTypeError(f"{text!r}: dimensions must be positive")
+    problem = shape_problem(shape)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: the shape {problem}")
     return (blob or None), shape
 
 
@@ -38,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
         prog=f"{PROG} to-deploy",
         description=(
             "Rewrite a train_val prototxt as a deploy prototxt: TEST-phase layers only, one Input layer "
-            "instead of the data layers, Softmax instead of SoftmaxWithLoss, losses/Accuracy/labels removed, "
+            "instead of the data layers, Softmax instead of SoftmaxWithLoss, Sigmoid instead of "
+            "SigmoidCrossEntropyLoss, other losses/Accuracy/labels removed, "
             "BatchNorm 'use_global_stats: false' set to true. Everything else (comments, field order, "
             "layers and fields of Caffe forks) stays byte for byte. On a deploy prototxt it only fixes "
             "use_global_stats; on its own output it changes nothing."
@@ -122,10 +128,9 @@ def run(argv: Sequence[str]) -> int:
     counts: dict[str, int] = {}
     for change in result.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
-    parts = [
-        f"{counts.get('removed', 0)} layer(s) removed",
-        f"{counts.get('softmax', 0)} SoftmaxWithLoss -> Softmax",
-        f"use_global_stats fixed in {counts.get('use_global_stats', 0)} layer(s)",
-    ]
+    parts = [f"{counts.get('removed', 0)} layer(s) removed", f"{counts.get('softmax', 0)} SoftmaxWithLoss -> Softmax"]
+    if counts.get("sigmoid"):  # named only when there is one, like the rarer loss it is
+        parts.append(f"{counts['sigmoid']} SigmoidCrossEntropyLoss -> Sigmoid")
+    parts.append(f"use_global_stats fixed in {counts.get('use_global_stats', 0)} layer(s)")
     print(f"wrote deploy net to {where}: {', '.join(parts)}", file=report)
     return 0
