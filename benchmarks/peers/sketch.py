@@ -10,6 +10,7 @@ tool to use.  :mod:`paired` times :func:`sketch_extract` beside ``extract()``.
 
 import itertools
 import mmap
+import os
 import re
 from collections.abc import Iterator
 
@@ -44,7 +45,9 @@ def sketch_fields(buf: mmap.mmap, i: int, end: int) -> Iterator[tuple[int, int, 
             i += 4 if kind == 5 else 8
 
 
-def sketch_extract(deploy: str, model: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def sketch_extract(
+    deploy: str | os.PathLike[str], model: str | os.PathLike[str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     with open(deploy, "rb") as f:
         names: list[bytes] = []
         types: list[bytes] = []
