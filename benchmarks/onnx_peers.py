@@ -95,13 +95,13 @@ def peers(workdir: Path, args: argparse.Namespace) -> list[Converter]:
     return [
         Converter(
             "caffe2onnx", "caffe2onnx 2.0.1",
-            args.caffe2onnx or f"{c2o / 'python'} -m caffe2onnx.convert "
+            args.caffe2onnx or f"{shlex.quote(str(c2o / 'python'))} -m caffe2onnx.convert "
             "--prototxt {deploy} --caffemodel {model} --onnx {out}",
             str(c2o / "python"),
         ),
         Converter(
             "caffe-onnx", "caffe-onnx 0.1.2",
-            args.caffe_onnx or f"{co / 'caffe2onnx'} {{deploy}} {{model}} {{out_stem}} {{out_dir}}",
+            args.caffe_onnx or f"{shlex.quote(str(co / 'caffe2onnx'))} {{deploy}} {{model}} {{out_stem}} {{out_dir}}",
             str(co / "python"),
         ),
         Converter("ours", "caffe-bn-merge onnx", args.ours, sys.executable, ours=True),
@@ -118,7 +118,9 @@ def unavailable(conv: Converter) -> str | None:
         return f"{words[0] if words else conv.template!r}: not found"
     if not conv.ours:
         return None
-    prefix = [w for w in words[: next((i for i, w in enumerate(words) if "{" in w), len(words))]]
+    prefix = words[: next((i for i, w in enumerate(words) if "{" in w), len(words))]
+    if not prefix:
+        return f"{conv.template!r}: no command before the first field"
     try:
         res = subprocess.run([*prefix, "--help"], capture_output=True, text=True, timeout=120,
                              env=conv.env(), cwd=REPO, check=False)
