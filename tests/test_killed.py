@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(
     not (hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir()), reason="unnamed temporary files are Linux's"
 )
 
-BENCH = ROOT / "benchmarks" / "bench.py"
+BENCH = ROOT / "benchmarks" / "models.py"
 
 #: Runs the command line, killing itself (SIGKILL) at the moment ``argv[1]`` names:
 #: ``open:K`` when the K-th output temporary file is opened; ``write:N`` once N bytes in
