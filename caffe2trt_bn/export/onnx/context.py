@@ -435,6 +435,7 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
             handler = registry.handler_for(layer.type)
             if handler is None:
                 raise ctx.refuse(layer, None, registry.unknown_type_message(layer.type))
+            _refuse_unknown_fields(ctx, layer)
             handler(ctx, layer)
             missing = [v.blob for v in layer.outputs if v not in ctx.shapes]
             if missing:
@@ -448,6 +449,22 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
         listed = "; ".join(str(p) for p in ctx.problems)
         raise ConversionError(f"cannot export {count} layer(s) to ONNX: {listed}")
     return ctx
+
+
+def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
+    """A field BVLC Caffe does not know (a fork's) is refused: what it does is unknown."""
+    from .params import unknown_fields
+
+    unknown = unknown_fields(layer)
+    if unknown:
+        path, node = unknown[0]
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise GraphError(
+            f"{path}: not a field of BVLC Caffe{more}; the exporter cannot tell what it does",
+            file=ctx.path,
+            layer=layer.name,
+            line=node.line or None,
+        )
 
 
 def _declare_legacy_inputs(ctx: Context) -> None:

@@ -164,3 +164,35 @@ def field_error(msg: Message, name: str, message: str) -> GraphError:
     else:
         line = msg._layer.node.line or None
     return GraphError(f"{name}: {message}", file=msg._path, layer=msg._layer.name, line=line)
+
+
+#: Fields of forks that converters read by name (``node.get``) and honour.
+HONOURED_FORK_FIELDS: dict[str, frozenset[str]] = {"pooling_param": frozenset({"ceil_mode"})}
+
+
+def unknown_fields(layer: Layer) -> list[tuple[str, Node]]:
+    """Fields written in the layer's ``<type>_param`` that BVLC Caffe's schema does not
+    have (forks' fields), as ``(dotted path, node)``: their meaning is unknown, so a
+    converter cannot claim to honour them."""
+    from ... import caffe_pb2
+
+    field = PARAM_FIELD.get(layer.type)
+    if field is None:
+        return []
+    out: list[tuple[str, Node]] = []
+    honoured = HONOURED_FORK_FIELDS.get(field, frozenset())
+    for node in layer.node.all(field):
+        descriptor = caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name[field].message_type
+        stack = [(node, descriptor, field)]
+        while stack:
+            message, desc, path = stack.pop()
+            for child in message.children or ():
+                fd = desc.fields_by_name.get(child.name)
+                if fd is None:
+                    if not (path == field and child.name in honoured):
+                        out.append((f"{path}.{child.name}", child))
+                elif fd.message_type is not None:
+                    for element in message.all(child.name):
+                        if element.children is not None:
+                            stack.append((element, fd.message_type, f"{path}.{child.name}"))
+    return out
