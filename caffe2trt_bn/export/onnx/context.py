@@ -453,14 +453,17 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
 
 def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
     """A field BVLC Caffe does not know (a fork's) is refused: what it does is unknown."""
-    from .params import unknown_fields
+    from ... import caffe_pb2
+    from .params import PARAM_FIELD, unknown_fields
 
     unknown = unknown_fields(layer)
     if unknown:
         path, node = unknown[0]
         more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        bvlc = PARAM_FIELD[layer.type] in caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name
+        schema = "BVLC Caffe" if bvlc else f"the forks' {layer.type} layer (proto/caffe_forks.proto)"
         raise GraphError(
-            f"{path}: not a field of BVLC Caffe{more}; the exporter cannot tell what it does",
+            f"{path}: not a field of {schema}{more}; the exporter cannot tell what it does",
             file=ctx.path,
             layer=layer.name,
             line=node.line or None,

@@ -7,7 +7,9 @@ as tuples, absent sub-messages as default instances, float fields rounded to flo
 Caffe stores them.
 
 Until ``caffe2trt_bn.ir.params`` exists this module implements that contract over the
-prototxt tree with protobuf's text parser and the generated ``caffe_pb2`` descriptors.
+prototxt tree with protobuf's text parser and the generated ``caffe_pb2`` descriptors;
+the parameter messages of the forks' layers (SSD, YOLO ports, segmentation and mobile
+nets) come from ``caffe_forks_pb2`` (``proto/caffe_forks.proto``, read by name only).
 """
 
 from __future__ import annotations
@@ -54,7 +56,37 @@ PARAM_FIELD = {
     "Parameter": "parameter_param",
     "Sigmoid": "sigmoid_param",
     "TanH": "tanh_param",
+    # Forks' layers (messages in proto/caffe_forks.proto).
+    "PriorBox": "prior_box_param",
+    "DetectionOutput": "detection_output_param",
+    "Normalize": "norm_param",
+    "Permute": "permute_param",
+    "Upsample": "upsample_param",
+    "Interp": "interp_param",
+    "Resize": "resize_param",
+    "BilinearInterpolate": "bilinear_interpolate_param",
+    "ShuffleChannel": "shuffle_channel_param",
+    "ReLU6": "relu6_param",
+    "HardSigmoid": "hardsigmoid_param",
+    "Pad": "pad_param",
+    "PixelShuffle": "pixelshuffle_param",
+    "MaxUnPool": "max_unpool_param",
+    "Unsqueeze": "unsqueeze_param",
+    "ConvolutionDepthwise": "convolution_param",
+    "DepthwiseConvolution": "convolution_param",
 }
+
+
+def param_descriptor(field: str) -> Any:
+    """The message descriptor of the LayerParameter field ``field``: BVLC's, else a
+    fork's (``caffe_forks_pb2.ForkLayerParameter``); None for an unknown name."""
+    from ... import caffe_forks_pb2, caffe_pb2
+
+    for owner in (caffe_pb2.LayerParameter, caffe_forks_pb2.ForkLayerParameter):
+        fd = owner.DESCRIPTOR.fields_by_name.get(field)
+        if fd is not None:
+            return fd.message_type
+    return None
 
 
 def _repeated(fd: Any) -> bool:
@@ -97,12 +129,10 @@ class Message:
         return value
 
 
-def _parse(node: Node, cls_name: str) -> Any:
-    from google.protobuf import text_format
+def _parse(node: Node, descriptor: Any) -> Any:
+    from google.protobuf import message_factory, text_format
 
-    from ... import caffe_pb2
-
-    pb = getattr(caffe_pb2, cls_name)()
+    pb = message_factory.GetMessageClass(descriptor)()
     body = "\n".join(child.render() for child in node.children or ())
     try:
         text_format.Parse(body, pb, allow_unknown_field=True)
@@ -120,18 +150,18 @@ def param(layer: Layer, field: str) -> Message:
     cached = _cache.get(key)
     if cached is not None and cached._layer is layer:
         return cached
-    from ... import caffe_pb2
+    from google.protobuf import message_factory
 
-    fd = caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name.get(field)
-    if fd is None or fd.message_type is None:
+    descriptor = param_descriptor(field)
+    if descriptor is None:
         raise KeyError(field)
     node = layer.node.get(field)
     path = layer.node._path_of()
     if node is None:
-        pb = getattr(caffe_pb2, fd.message_type.name)()
+        pb = message_factory.GetMessageClass(descriptor)()
     else:
         try:
-            pb = _parse(node, fd.message_type.name)
+            pb = _parse(node, descriptor)
         except GraphError as exc:
             raise exc.with_context(file=path, layer=layer.name) from None
     msg = Message(pb, node, layer, path)
@@ -173,16 +203,15 @@ HONOURED_FORK_FIELDS: dict[str, frozenset[str]] = {"pooling_param": frozenset({"
 def unknown_fields(layer: Layer) -> list[tuple[str, Node]]:
     """Fields written in the layer's ``<type>_param`` that BVLC Caffe's schema does not
     have (forks' fields), as ``(dotted path, node)``: their meaning is unknown, so a
-    converter cannot claim to honour them."""
-    from ... import caffe_pb2
-
+    converter cannot claim to honour them.  A fork layer's message is the one in
+    ``proto/caffe_forks.proto``."""
     field = PARAM_FIELD.get(layer.type)
     if field is None:
         return []
     out: list[tuple[str, Node]] = []
     honoured = HONOURED_FORK_FIELDS.get(field, frozenset())
     for node in layer.node.all(field):
-        descriptor = caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name[field].message_type
+        descriptor = param_descriptor(field)
         stack = [(node, descriptor, field)]
         while stack:
             message, desc, path = stack.pop()
