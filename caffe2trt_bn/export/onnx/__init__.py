@@ -27,14 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import Caffe2TrtError, Diagnostic, issue_warnings
-from .context import BN_MODES, ConversionError, ExportOptions
+from .context import BN_MODES, FORKS, SSD_HEADS, ConversionError, ExportOptions
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
 __all__ = [
     "BN_MODES",
     "DEFAULT_OPSET",
+    "FORKS",
     "MAX_OPSET",
     "MIN_OPSET",
+    "SSD_HEADS",
     "ConversionError",
     "ExportOptions",
     "OnnxReport",
@@ -43,6 +45,8 @@ __all__ = [
 ]
 
 Shape = tuple[int, ...]
+#: A graph output's declared shape: a data-dependent axis is its symbolic name.
+DeclaredShape = tuple[int | str, ...]
 
 
 @dataclass
@@ -59,7 +63,7 @@ class OnnxReport:
     opset: int
     bn: str
     inputs: list[tuple[str, Shape]]
-    outputs: list[tuple[str, Shape]]
+    outputs: list[tuple[str, DeclaredShape]]
     nodes: int
     ops: dict[str, int]
     initializers: int
@@ -113,6 +117,8 @@ def to_onnx(
     dynamic_batch: bool = False,
     outputs: Sequence[str] = (),
     strict: bool = False,
+    fork: str | Sequence[str] = (),
+    ssd_head: str = "decode",
 ) -> OnnxReport:
     """Exports a Caffe model (deploy prototxt + caffemodel) to the ONNX file ``path``.
 
@@ -121,7 +127,10 @@ def to_onnx(
     the prototxt's input shape (one shape for a net with one input, else a mapping of
     blob to shape); ``dynamic_batch`` makes the first dimension of every graph input and
     output symbolic (``N``); ``outputs`` exposes more blobs (their last version) as graph
-    outputs.  Model warnings are issued as :class:`~caffe2trt_bn.Caffe2TrtWarning`;
+    outputs.  ``fork`` (one of :data:`FORKS`, or several) says whose semantics a fork
+    layer follows where the prototxt does not say and the forks disagree;
+    ``ssd_head="cut"`` ends the graph at the inputs of every DetectionOutput (see
+    docs/onnx.md).  Model warnings are issued as :class:`~caffe2trt_bn.Caffe2TrtWarning`;
     ``strict=True`` raises the first as an error (nothing written).  Errors in the input
     raise :class:`~caffe2trt_bn.Caffe2TrtError`; the output is written atomically.
     """
@@ -132,6 +141,8 @@ def to_onnx(
         dynamic_batch=bool(dynamic_batch),
         outputs=tuple(outputs),
         strict=bool(strict),
+        fork=(fork,) if isinstance(fork, str) else tuple(fork),
+        ssd_head=ssd_head,
     )
     from ...gcpause import gc_paused
     from ...net import load_net
@@ -158,13 +169,17 @@ def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxRep
     assert isinstance(net, Net)
     options.check()
     ctx = convert_graph(net, options)
-    diagnostics = list(ctx.bn.diagnostics)
+    diagnostics = [*ctx.bn.diagnostics, *ctx.diagnostics]
     if options.strict and diagnostics:
         raise diagnostics[0].as_error()
     graph = ctx.graph
     chosen: list[Value] = []
     for layer in graph.layers:
         if layer.type == "Input":
+            continue
+        if layer.index in ctx.cut_layers:
+            # A cut layer's bottoms are graph outputs in its place.
+            chosen.extend(value for value in layer.inputs if value not in chosen)
             continue
         for value in layer.outputs:
             if graph.is_net_output(value) and value not in chosen:
@@ -185,7 +200,7 @@ def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxRep
             if ctx.names[value] in input_names:
                 raise Caffe2TrtError(f"--outputs names {blob!r}, a net input that no layer rewrites")
             chosen.append(value)
-    outputs = [(ctx.names[v], ctx.shapes[v]) for v in chosen]
+    outputs = [(ctx.names[v], ctx.declared_shape(v)) for v in chosen]
     stats = write_model(ctx, outputs, path, [net.prototxt_path or "", net.caffemodel_path])
     ops: dict[str, int] = {}
     for node in ctx.nodes:

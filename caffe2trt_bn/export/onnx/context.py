@@ -40,6 +40,18 @@ FLOAT, INT64 = 1, 7
 #: ``--bn`` modes.
 BN_MODES = ("fold", "scale", "keep")
 
+#: ``--fork`` choices: whose semantics a fork layer follows where the prototxt does not
+#: say and the forks disagree (see docs/onnx.md).  ``ssd``: weiliu89's SSD Caffe (the
+#: default where nothing is chosen, with a warning); ``brocolli``: brocolli-caffe
+#: (PriorBox ``clip`` defaults to true, DetectionOutput without ``nms_param`` keeps every
+#: box, Upsample ignores a second bottom); ``segnet``: a two-bottom Upsample is SegNet's
+#: max-unpooling even when its second bottom is not a pooling mask.
+FORKS = ("ssd", "brocolli", "segnet")
+
+#: ``--ssd-head`` modes: ``decode`` converts DetectionOutput; ``cut`` ends the graph at
+#: its location, confidence and prior inputs.
+SSD_HEADS = ("decode", "cut")
+
 #: ``take(n)`` lends an empty float32 array of ``n`` values to fill (see export.caffe).
 Take = Callable[[int], np.ndarray]
 
@@ -63,6 +75,8 @@ class ExportOptions:
     dynamic_batch: bool = False
     outputs: tuple[str, ...] = ()
     strict: bool = False
+    fork: tuple[str, ...] = ()
+    ssd_head: str = "decode"
 
     def check(self) -> None:
         """Raises :class:`Caffe2TrtError` for options out of range."""
@@ -70,6 +84,13 @@ class ExportOptions:
             raise Caffe2TrtError(f"opset {self.opset} is not supported; choose {MIN_OPSET} to {MAX_OPSET}")
         if self.bn not in BN_MODES:
             raise Caffe2TrtError(f"--bn must be one of {', '.join(BN_MODES)}, not {self.bn!r}")
+        for fork in self.fork:
+            if fork not in FORKS:
+                raise Caffe2TrtError(f"--fork must be one of {', '.join(FORKS)}, not {fork!r}")
+        if "ssd" in self.fork and "brocolli" in self.fork:
+            raise Caffe2TrtError("--fork ssd and --fork brocolli disagree on PriorBox and DetectionOutput: choose one")
+        if self.ssd_head not in SSD_HEADS:
+            raise Caffe2TrtError(f"--ssd-head must be one of {', '.join(SSD_HEADS)}, not {self.ssd_head!r}")
         for blob, shape in self.input_shapes:
             if not shape or any(d < 1 for d in shape):
                 where = f" of {blob!r}" if blob else ""
@@ -194,6 +215,12 @@ class Context:
         self.graph_inputs: list[tuple[str, tuple[int, ...]]] = []
         self.problems: list[Caffe2TrtError] = []
         self.notes: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        #: Output tensor name -> axis -> symbolic dimension name (data-dependent sizes).
+        self.dim_params: dict[str, dict[int, str]] = {}
+        #: Indices of layers cut from the graph (``ctx.cut``): their bottoms are graph
+        #: outputs, their tops do not exist.
+        self.cut_layers: set[int] = set()
         self._used: set[str] = set()
         self._layer: Layer | None = None
         self._node_count: dict[str, int] = {}
@@ -261,18 +288,41 @@ class Context:
 
     # --- converter API: writing -----------------------------------------------------
 
-    def output(self, layer: Layer, i: int, shape: Sequence[int]) -> str:
-        """Declares top ``i`` of ``layer`` with its Caffe ``shape``; returns its name."""
+    def output(self, layer: Layer, i: int, shape: Sequence[int], symbolic: dict[int, str] | None = None) -> str:
+        """Declares top ``i`` of ``layer`` with its Caffe ``shape``; returns its name.
+
+        ``symbolic`` names the axes whose size depends on the data (DetectionOutput's
+        row count): the ONNX output declares them as that symbolic dimension, and
+        ``shape`` holds the size Caffe gives the top before its first forward pass."""
         shape = tuple(int(d) for d in shape)
         if any(d < 0 for d in shape):
             raise GraphError(f"top {layer.tops[i]!r} would have the negative shape {shape}", layer=layer.name)
         value = layer.outputs[i]
         self.shapes[value] = shape
         target = self.redirect.get(value)
+        name = self.names[value] if target is None else self.names[target]
         if target is not None:
             self.shapes[target] = shape
-            return self.names[target]
-        return self.names[value]
+        if symbolic:
+            self.dim_params[name] = dict(symbolic)
+        return name
+
+    def declared_shape(self, value: Value) -> tuple[int | str, ...]:
+        """The shape an ONNX graph output of ``value`` declares: Caffe's, with the
+        data-dependent axes as their symbolic names."""
+        dims: list[int | str] = list(self.shapes[value])
+        for axis, dim in self.dim_params.get(self.names[value], {}).items():
+            dims[axis] = dim
+        return tuple(dims)
+
+    def cut(self, layer: Layer) -> None:
+        """Leaves ``layer`` out of the graph: its bottoms become graph outputs (under
+        their blob names) and its tops are not produced; no layer may read them."""
+        self.cut_layers.add(layer.index)
+
+    def warn(self, layer: Layer, code: str, message: str) -> None:
+        """A model warning about ``layer`` (written to the report; an error with ``strict``)."""
+        self.diagnostics.append(Diagnostic(code, message, layer=layer.name, file=self.path))
 
     def temp(self, hint: str) -> str:
         """A fresh tensor name for an intermediate result (derived from ``hint``)."""
@@ -438,7 +488,7 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
             _refuse_unknown_fields(ctx, layer)
             handler(ctx, layer)
             missing = [v.blob for v in layer.outputs if v not in ctx.shapes]
-            if missing:
+            if missing and layer.index not in ctx.cut_layers:
                 raise AssertionError(f"converter of {layer.type} did not declare tops {missing}")
         except Caffe2TrtError as exc:
             ctx.problems.append(exc.with_context(file=ctx.path, layer=layer.name))

@@ -61,8 +61,12 @@ def _tag(field: int, wire_type: int = 2) -> bytes:
     return _varint(field << 3 | wire_type)
 
 
-def build_model(ctx: Context, outputs: list[tuple[str, tuple[int, ...]]], graph_name: str) -> tuple[bytes, bytes]:
-    """The serialized ModelProto without its graph, and the GraphProto without initializers."""
+def build_model(ctx: Context, outputs: list[tuple[str, tuple[int | str, ...]]], graph_name: str) -> tuple[bytes, bytes]:
+    """The serialized ModelProto without its graph, and the GraphProto without initializers.
+
+    With ``--dynamic-batch`` the first dimension is ``N``, except in a shape that
+    already names a data-dependent dimension (DetectionOutput's rows: its first axis
+    is always 1)."""
     import onnx
     from onnx import helper
 
@@ -70,9 +74,9 @@ def build_model(ctx: Context, outputs: list[tuple[str, tuple[int, ...]]], graph_
 
     dynamic = ctx.options.dynamic_batch
 
-    def info(name: str, shape: tuple[int, ...]) -> onnx.ValueInfoProto:
+    def info(name: str, shape: tuple[int | str, ...]) -> onnx.ValueInfoProto:
         dims: list[int | str] = list(shape)
-        if dynamic and dims:
+        if dynamic and dims and not any(isinstance(d, str) for d in dims):
             dims[0] = "N"
         return helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, dims)
 
@@ -103,7 +107,7 @@ def _header(init: Initializer) -> bytes:
 
 
 def write_model(
-    ctx: Context, outputs: list[tuple[str, tuple[int, ...]]], path: str | Path, inputs: Iterable[str | Path]
+    ctx: Context, outputs: list[tuple[str, tuple[int | str, ...]]], path: str | Path, inputs: Iterable[str | Path]
 ) -> WriteStats:
     """Writes the model to ``path`` atomically (nothing is left behind on failure)."""
     model_bytes, graph_bytes = build_model(ctx, outputs, ctx.graph.name)
