@@ -15,6 +15,12 @@ against what real Caffe recorded.
 Tolerances: Caffe computes in float32, so agreement is about 1e-6 relative to a blob's
 magnitude; :data:`RTOL` is the 1e-5 the exporter promises.  ArgMax indices and Threshold
 outputs compare exactly (they are whole numbers; an index off by one fails).
+
+DetectionOutput tops (``(1, 1, rows, 7)``, the row count known only at run time) are
+compared as Caffe's rows (:func:`detection_error`): the same rows in the same order (per
+image, by label, then by score), image ids and labels exactly, scores and coordinates
+within :data:`RTOL` of the blob's magnitude; the ONNX shape declares the row axis as a
+symbolic dimension.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures"
 ZOO = FIXTURES / "zoo"
+FORK_LAYERS = FIXTURES / "fork_layers"
 
 #: Largest accepted difference from Caffe, relative to the blob's magnitude (max |Caffe|).
 RTOL = 1e-5
@@ -35,6 +42,8 @@ RTOL = 1e-5
 #: Caffe-made cases with recorded activations: the BatchNorm fixtures and the layer zoo.
 BN_CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "activations.json").exists())
 ZOO_CASES = sorted(p.name for p in ZOO.iterdir() if (p / "activations.json").exists())
+#: The forks' layers (SSD, YOLO ports, segmentation and mobile nets), made by a fork Caffe.
+FORK_CASES = [f"fork_layers/{p.name}" for p in sorted(FORK_LAYERS.iterdir()) if (p / "activations.json").exists()]
 ALL_CASES = [*(f"fixtures/{c}" for c in BN_CASES), *(f"zoo/{c}" for c in ZOO_CASES)]
 
 
@@ -76,6 +85,20 @@ def recorded(case: str) -> tuple[Recorded, object]:
             j += 1
     assert j == len(layers), f"{case}: matched {j} of {len(layers)} layers to Caffe's records"
     return rec, graph
+
+
+def detection_error(got: np.ndarray, want: np.ndarray) -> float:
+    """A DetectionOutput top against Caffe's: inf unless the rows are the same in number
+    and order with the same image ids and labels; else the largest difference of scores
+    and coordinates relative to the blob's magnitude."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape or got.ndim != 4 or got.shape[-1] != 7:
+        return float("inf")
+    g, w = got.reshape(-1, 7), want.reshape(-1, 7)
+    if not np.array_equal(g[:, :2], w[:, :2]):
+        return float("inf")
+    return rel_error(g[:, 2:], w[:, 2:])
 
 
 def rel_error(got: np.ndarray, want: np.ndarray) -> float:
@@ -152,6 +175,13 @@ def check_case(case: str, out: Path, *, intermediates: bool = True, **options: o
         failures.append(f"graph outputs {got_outputs}, Caffe's {want_outputs} + {extra}")
     # Every tensor named for a blob version (the report's map), as an extra output.
     tensor_of = dict(report.tensors)  # type: ignore[attr-defined]
+    detections = {
+        key
+        for layer in graph.layers
+        if layer.type == "DetectionOutput"
+        for v in layer.outputs
+        for key in [v.blob if v.version == 0 else f"{v.blob}#{v.version}"]
+    }
     inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
     known = {v.name: v for v in [*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input]}
     probe = onnx.load(str(out))
@@ -169,6 +199,8 @@ def check_case(case: str, out: Path, *, intermediates: bool = True, **options: o
         dims = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in info.type.tensor_type.shape.dim)
         if options.get("dynamic_batch") and dims:
             dims = (array.shape[0], *dims[1:]) if dims[0] == -1 else dims
+        if key in detections and len(dims) == 4 and dims[2] == -1:
+            dims = (dims[0], dims[1], array.shape[2], dims[3])  # rows: known at run time only
         if dims != tuple(array.shape):
             failures.append(f"{key}: inferred shape {dims}, Caffe's {tuple(array.shape)}")
         if intermediates or name in got_outputs:
@@ -181,7 +213,7 @@ def check_case(case: str, out: Path, *, intermediates: bool = True, **options: o
     names = [o.name for o in probe.graph.output]
     results = dict(zip(names, session.run(names, {rec.input_blob: rec.input})))
     for name, (key, want) in checked.items():
-        err = rel_error(results[name], want)
+        err = detection_error(results[name], want) if key in detections else rel_error(results[name], want)
         errors[key] = err
         if not err <= RTOL:
             failures.append(f"{key}: relative error {err:.3g} > {RTOL}")

@@ -1,0 +1,84 @@
+"""ONNX export of the forks' element-wise and shape layers (ReLU6, HardSigmoid,
+HardSwish, Unsqueeze, Pad, PixelShuffle, depthwise convolutions): the fork-Caffe-made
+cases that exercise them, checked against the recorded activations by the shared harness
+at opsets 13 and 17."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .harness import check_case
+
+CASES = ["fork_layers/act_relu6_hard", "fork_layers/pad_modes", "fork_layers/mobilenet_v3_block"]
+
+
+@pytest.mark.parametrize("opset", [17, 13])
+@pytest.mark.parametrize("case", CASES)
+def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+    assert result.failures == []
+    assert result.errors
+
+
+def _refused(tmp_path: Path, layers: str, shape: tuple[int, ...] = (1, 2, 5, 6)) -> tuple[str, Path]:
+    from caffe2trt_bn.errors import Caffe2TrtError
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    from .forknets import write_net
+
+    proto, model = write_net(tmp_path, layers, shape)
+    with pytest.raises(Caffe2TrtError) as info:
+        to_onnx(proto, model, tmp_path / "out.onnx")
+    assert not (tmp_path / "out.onnx").exists()
+    return str(info.value), proto
+
+
+@pytest.mark.parametrize(
+    ("spec", "field", "why"),
+    [
+        ("pad_u: 1 pad_d: -1", "pad_u", "mix signs"),
+        ("pad_type: REFLECT pad_l: 6", "pad_type", "must be smaller than the sides"),
+        ("pad_type: REFLECT pad_u: 5", "pad_type", "must be smaller than the sides"),
+        ("pad_u: -3 pad_d: -2 pad_l: -1 pad_r: -1", "pad_u", "leaves nothing"),
+    ],
+)
+def test_pad_that_caffe_cannot_compute_is_refused(tmp_path: Path, spec: str, field: str, why: str) -> None:
+    from .forknets import line_of
+
+    message, proto = _refused(tmp_path, f'layer {{ name: "p" type: "Pad" bottom: "data" top: "p" pad_param {{ {spec} }} }}\n')
+    assert f"{proto}:{line_of(proto, 'pad_param')}: layer 'p': {field}: " in message
+    assert why in message
+
+
+def test_pad_in_place_and_on_3d_blobs_is_refused(tmp_path: Path) -> None:
+    message, _ = _refused(tmp_path, 'layer { name: "p" type: "Pad" bottom: "data" top: "data" pad_param { pad_u: 1 } }\n')
+    assert "layer 'p': top: Pad cannot work in place" in message
+    message, _ = _refused(tmp_path, 'layer { name: "p" type: "Pad" bottom: "data" top: "p" pad_param { pad_u: 1 } }\n', (1, 2, 5))
+    assert "4-D blobs only" in message
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "why"),
+    [
+        ('type: "PixelShuffle" pixelshuffle_param { upscale_factor: 2 }', (1, 6, 3, 3), "2*2 must divide the channels"),
+        ('type: "PixelShuffle"', (1, 4, 3, 3), "upscale_factor: must be given"),
+        ('type: "Unsqueeze"', (1, 4, 3), "dim: is required"),
+        ('type: "Unsqueeze" unsqueeze_param { dim: 4 }', (1, 4, 3), "dim: 4 is out of range"),
+        ('type: "Unsqueeze" unsqueeze_param { dim: -5 }', (1, 4, 3), "dim: -5 is out of range"),
+        ('type: "ShuffleChannel" shuffle_channel_param { group: 4 }', (1, 6, 3, 3), "group: group 4 must divide"),
+    ],
+)
+def test_shapes_caffe_refuses_are_refused(tmp_path: Path, layer: str, shape: tuple[int, ...], why: str) -> None:
+    message, _ = _refused(tmp_path, f'layer {{ name: "l" {layer} bottom: "data" top: "l" }}\n', shape)
+    assert why in message
+
+
+def test_axpy_needs_a_per_channel_scale(tmp_path: Path) -> None:
+    layers = (
+        'layer { name: "g" type: "Pooling" bottom: "data" top: "g" pooling_param { pool: AVE global_pooling: true } }\n'
+        'layer { name: "ax" type: "Axpy" bottom: "data" bottom: "data" bottom: "data" top: "ax" }\n'
+    )
+    message, _ = _refused(tmp_path, layers)
+    assert "layer 'ax': bottom: a (1, 2, 5, 6) must be (N, C) or (N, C, 1, 1)" in message
