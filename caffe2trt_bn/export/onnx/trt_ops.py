@@ -59,6 +59,8 @@ TRT_OPS: dict[str, str] = {
     "ReduceSumSquare": "axes must be an initializer",
     "Relu": "",
     "Reshape": "",
+    "Resize": "modes nearest/linear; coordinate modes half_pixel, asymmetric, align_corners (among others)",
+    "ScatterElements": "",
     "Shape": "",
     "Sigmoid": "",
     "Slice": "axes must be an initializer",

@@ -48,6 +48,10 @@ ALL_CASES = [*(f"fixtures/{c}" for c in BN_CASES), *(f"zoo/{c}" for c in ZOO_CAS
 
 
 def case_dir(case: str) -> Path:
+    """The folder of ``case``: a name under fixtures/, or an absolute path (a case copied
+    and edited by a test)."""
+    if Path(case).is_absolute():
+        return Path(case)
     return FIXTURES / case.split("/", 1)[1] if case.startswith("fixtures/") else FIXTURES / case
 
 

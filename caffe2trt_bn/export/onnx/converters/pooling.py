@@ -84,8 +84,8 @@ def pooling(ctx: Context, layer: Layer) -> None:
         raise ctx.refuse(layer, None, f"Caffe pools 4-D blobs only, this one is {shape}")
     if p.pool not in ("MAX", "AVE"):
         raise ctx.refuse(layer, "pool", f"{p.pool} pooling is random at training and has no exact ONNX form")
-    if len(layer.tops) != 1:
-        raise ctx.refuse(layer, "top", "the mask top of MAX pooling has no ONNX form TensorRT reads")
+    if len(layer.tops) > 2 or (len(layer.tops) == 2 and (p.pool != "MAX" or p.global_pooling)):
+        raise ctx.refuse(layer, "top", "a second top (the argmax mask) is converted for MAX pooling with a kernel only")
     x = ctx.input(layer, 0)
     if p.global_pooling:
         if any(has(p, f) for f in ("kernel_size", "kernel_h", "kernel_w")):
@@ -117,7 +117,12 @@ def pooling(ctx: Context, layer: Layer) -> None:
         raise ctx.refuse(layer, "kernel_size", "kernel and stride must be positive")
     if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
         raise ctx.refuse(layer, "pad", f"pad {pad} must be smaller than the kernel {kernel} (Caffe refuses it)")
-    pool2d(ctx, layer, x, shape, p.pool, kernel, stride, pad, _ceil(ctx, layer, p), lambda s: ctx.output(layer, 0, s))
+    out = pool2d(ctx, layer, x, shape, p.pool, kernel, stride, pad, _ceil(ctx, layer, p), lambda s: ctx.output(layer, 0, s))
+    if len(layer.tops) == 2:
+        from .resample import pooling_mask
+
+        pooled = ctx.names[ctx.redirect.get(layer.outputs[0], layer.outputs[0])]
+        pooling_mask(ctx, layer, x, shape, pooled, kernel, stride, pad, (out[2], out[3]))
 
 
 @converter("SPP")
