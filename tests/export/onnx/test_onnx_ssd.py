@@ -1,0 +1,127 @@
+"""ONNX export of the SSD layers (Normalize, Permute, PriorBox, DetectionOutput) against
+the fork-Caffe-made cases: every blob, and the detection rows as Caffe's rows per image
+(count, order, image ids, labels exactly; scores and boxes within the harness's RTOL);
+--ssd-head cut; the forks' disagreeing defaults (PriorBox clip, DetectionOutput without
+nms_param) warned about or chosen with --fork."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from caffe2trt_bn.errors import Caffe2TrtError, Caffe2TrtWarning
+from caffe2trt_bn.export.onnx import to_onnx
+
+from .forknets import run
+from .harness import FORK_LAYERS, RTOL, check_case, recorded, rel_error
+
+CASES = [
+    "fork_layers/ssd_bn_three_scale",
+    "fork_layers/ssd_detection_variants",
+    "fork_layers/ssd_no_detections",
+    "fork_layers/priorbox_variants",
+    "fork_layers/normalize_permute_flatten",
+]
+
+
+@pytest.mark.parametrize("opset", [17, 13])
+@pytest.mark.parametrize("case", CASES)
+def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+    assert result.failures == []
+    assert result.errors
+
+
+def test_detection_rows_are_compared(tmp_path: Path) -> None:
+    """The detection tops are among the checked blobs, with Caffe's row counts (the
+    harness compares them as rows)."""
+    result = check_case("fork_layers/ssd_detection_variants", tmp_path / "model.onnx")
+    dets = ["det_center", "det_corner", "det_corner_size", "det_center_vit", "det_keep3", "det_noshare"]
+    assert all(result.errors[d] <= RTOL for d in dets)
+    rec, _ = recorded("fork_layers/ssd_detection_variants")
+    got = run(tmp_path / "model.onnx", rec.input)
+    for d in dets:
+        assert got[d].shape == rec.values[(d, 0)].shape
+
+
+@pytest.mark.parametrize("case", ["fork_layers/ssd_bn_three_scale", "fork_layers/ssd_no_detections"])
+def test_dynamic_batch(case: str, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", dynamic_batch=True)
+    assert result.failures == []
+
+
+def test_no_detection_output_for_one_image(tmp_path: Path) -> None:
+    """Run on one image of the case (dynamic batch): image 1 alone (a flat image) has no
+    box, so the top is Caffe's single [0, -1, ...] row."""
+    rec, _ = recorded("fork_layers/ssd_no_detections")
+    d = FORK_LAYERS / "ssd_no_detections"
+    to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", dynamic_batch=True)
+    got = run(tmp_path / "m.onnx", rec.input[1:2])
+    np.testing.assert_array_equal(got["det_mixed"], [[[[0, -1, -1, -1, -1, -1, -1]]]])
+    both = run(tmp_path / "m.onnx", rec.input)
+    assert both["det_mixed"].shape == rec.values[("det_mixed", 0)].shape
+
+
+def test_ssd_head_cut_ends_at_the_detection_inputs(tmp_path: Path) -> None:
+    import onnx
+
+    case = "fork_layers/ssd_bn_three_scale"
+    d = FORK_LAYERS / "ssd_bn_three_scale"
+    report = to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", ssd_head="cut")
+    names = [n for n, _ in report.outputs]
+    assert names == ["mbox_loc", "mbox_conf_flatten", "mbox_priorbox"]
+    model = onnx.load(str(tmp_path / "m.onnx"))
+    onnx.checker.check_model(model, full_check=True)
+    assert not {"NonMaxSuppression", "TopK"} & {n.op_type for n in model.graph.node}
+    rec, _ = recorded(case)
+    got = run(tmp_path / "m.onnx", rec.input)
+    for name in names:
+        assert rel_error(got[name], rec.values[(name, 0)]) <= RTOL
+
+
+def _edited(tmp_path: Path, case: str, old: str, new: str, count: int = 1) -> Path:
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / case, folder)
+    text = (folder / "deploy.prototxt").read_text()
+    assert text.count(old) >= count
+    (folder / "deploy.prototxt").write_text(text.replace(old, new))
+    return folder
+
+
+def test_unwritten_clip_follows_weiliu89_with_a_warning(tmp_path: Path) -> None:
+    # pb_min_max_ar writes clip: false; without it weiliu89's default (false) gives the same boxes.
+    folder = _edited(tmp_path, "priorbox_variants", "aspect_ratio: 3 flip: true clip: false", "aspect_ratio: 3 flip: true")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Caffe2TrtWarning)
+        result = check_case(str(folder), tmp_path / "m.onnx")
+    assert result.failures == []
+    texts = [str(w.message) for w in caught if issubclass(w.category, Caffe2TrtWarning)]
+    assert any("layer 'pb_min_max_ar': clip is not written" in t and "[fork_default]" in t for t in texts)
+    with pytest.raises(Caffe2TrtError, match="clip is not written"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "s.onnx", strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Caffe2TrtWarning)  # a chosen fork: no warning
+        report = to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "f.onnx", fork="ssd")
+    assert report.diagnostics == []
+
+
+def test_unwritten_clip_with_fork_brocolli_clips(tmp_path: Path) -> None:
+    # pb_min_only writes clip: true (brocolli-caffe's default): --fork brocolli reproduces it.
+    folder = _edited(tmp_path, "priorbox_variants", "min_size: 4 clip: true", "min_size: 4")
+    assert check_case(str(folder), tmp_path / "m.onnx", fork="brocolli").failures == []
+    failures = check_case(str(folder), tmp_path / "w.onnx", fork="ssd").failures
+    assert any(f.startswith("pb_min_only:") for f in failures)  # weiliu89's default does not clip
+
+
+def test_cut_refuses_a_read_detection_top(tmp_path: Path) -> None:
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / "ssd_no_detections", folder)
+    with (folder / "deploy.prototxt").open("a") as f:
+        f.write('layer { name: "reader" type: "Flatten" bottom: "det_mixed" top: "reader" }\n')
+    with pytest.raises(Caffe2TrtError, match=r"layer 'det_mixed': top: --ssd-head cut removes this layer, but 'reader' reads"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx", ssd_head="cut")
+    assert not (tmp_path / "m.onnx").exists()
