@@ -221,6 +221,7 @@ class Context:
         #: Indices of layers cut from the graph (``ctx.cut``): their bottoms are graph
         #: outputs, their tops do not exist.
         self.cut_layers: set[int] = set()
+        self._filled: dict[int, list[Blob]] = {}
         self._used: set[str] = set()
         self._layer: Layer | None = None
         self._node_count: dict[str, int] = {}
@@ -278,7 +279,19 @@ class Context:
         return self.shapes[layer.inputs[i]]
 
     def blobs(self, layer: Layer) -> list[Blob]:
-        """The caffemodel blobs of ``layer`` (an error if it has none stored)."""
+        """The caffemodel blobs of ``layer`` (an error if it has none stored), or, for a
+        layer the caffemodel does not hold, the values Caffe's deterministic fillers give
+        it at load (:mod:`.fillers`)."""
+        filled = self._filled.get(layer.index)
+        if filled is not None:
+            return filled
+        if self.net.model.layer(layer.name) is None:
+            from .fillers import filled_blobs
+
+            made = filled_blobs(self, layer)
+            if made is not None:
+                self._filled[layer.index] = made
+                return made
         return self.net.blobs(layer)
 
     def folded(self, layer: Layer) -> bool:

@@ -44,7 +44,11 @@ BN_CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "activations.json")
 ZOO_CASES = sorted(p.name for p in ZOO.iterdir() if (p / "activations.json").exists())
 #: The forks' layers (SSD, YOLO ports, segmentation and mobile nets), made by a fork Caffe.
 FORK_CASES = [f"fork_layers/{p.name}" for p in sorted(FORK_LAYERS.iterdir()) if (p / "activations.json").exists()]
-ALL_CASES = [*(f"fixtures/{c}" for c in BN_CASES), *(f"zoo/{c}" for c in ZOO_CASES)]
+ALL_CASES = [*(f"fixtures/{c}" for c in BN_CASES), *(f"zoo/{c}" for c in ZOO_CASES), *FORK_CASES]
+
+#: Export options a case needs to mean what the Caffe that made it computed (check_case
+#: applies them unless the caller gives its own): brocolli-caffe's defaults.
+CASE_OPTIONS: dict[str, dict[str, object]] = {"fork_layers/ssd_brocolli_defaults": {"fork": "brocolli"}}
 
 
 def case_dir(case: str) -> Path:
@@ -145,6 +149,7 @@ def check_case(case: str, out: Path, *, intermediates: bool = True, **options: o
 
     from caffe2trt_bn.export.onnx.trt_ops import TRT_OPS
 
+    options = {**CASE_OPTIONS.get(case, {}), **options}
     report = export_case(case, out, **options)
     rec, graph = recorded(case)
     failures: list[str] = []

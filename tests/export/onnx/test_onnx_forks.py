@@ -1,7 +1,7 @@
 """ONNX export of the forks' element-wise and shape layers (ReLU6, HardSigmoid,
 HardSwish, Unsqueeze, Pad, PixelShuffle, depthwise convolutions): the fork-Caffe-made
 cases that exercise them, checked against the recorded activations by the shared harness
-at opsets 13 and 17."""
+at opset 20 (13 and 17 in test_onnx_cases)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from .harness import check_case
+from .harness import ALL_CASES, check_case
 
-CASES = ["fork_layers/act_relu6_hard", "fork_layers/pad_modes", "fork_layers/mobilenet_v3_block"]
+CASES = [
+    "fork_layers/act_relu6_hard",
+    "fork_layers/pad_modes",
+    "fork_layers/mobilenet_v3_block",
+    "fork_layers/resample_more",
+    "fork_layers/stand_in_layers",
+    "fork_layers/filler_weights",
+]
 
 
-@pytest.mark.parametrize("opset", [17, 13])
+def test_family_is_in_the_shared_case_list() -> None:
+    """Opsets 13 and 17 of these cases run in test_onnx_cases (the harness's ALL_CASES)."""
+    assert set(CASES) <= set(ALL_CASES)
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
-    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+def test_case_matches_caffe_at_opset_20(case: str, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=20)
     assert result.failures == []
     assert result.errors
 
@@ -82,3 +93,48 @@ def test_axpy_needs_a_per_channel_scale(tmp_path: Path) -> None:
     )
     message, _ = _refused(tmp_path, layers)
     assert "layer 'ax': bottom: a (1, 2, 5, 6) must be (N, C) or (N, C, 1, 1)" in message
+
+
+def _filler_case(tmp_path: Path, old: str, new: str) -> Path:
+    import shutil
+
+    from .harness import FORK_LAYERS
+
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / "filler_weights", folder)
+    text = (folder / "deploy.prototxt").read_text()
+    assert old in text
+    (folder / "deploy.prototxt").write_text(text.replace(old, new))
+    return folder
+
+
+def test_filled_layers_are_named_in_the_report(tmp_path: Path) -> None:
+    result = check_case("fork_layers/filler_weights", tmp_path / "model.onnx")
+    notes = " ".join(result.report.notes)  # type: ignore[attr-defined]
+    assert "layer 'up' is not in the caffemodel: its blobs are Caffe's bilinear fillers" in notes
+    assert "layer 'smooth' is not in the caffemodel: its blobs are Caffe's bilinear and constant fillers" in notes
+
+
+def test_a_random_filler_cannot_be_reproduced(tmp_path: Path) -> None:
+    from caffe2trt_bn.errors import Caffe2TrtError
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    from .forknets import line_of
+
+    folder = _filler_case(tmp_path, 'bias_term: false weight_filler { type: "bilinear" }', 'bias_term: false weight_filler { type: "xavier" }')
+    with pytest.raises(Caffe2TrtError) as info:
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "out.onnx")
+    line = line_of(folder / "deploy.prototxt", 'type: "xavier"')
+    assert f"deploy.prototxt:{line}: layer 'up': weight_filler: the caffemodel does not hold this layer and filler type 'xavier' is random" in str(info.value)
+    assert not (tmp_path / "out.onnx").exists()
+
+
+def test_a_missing_layer_without_a_written_filler_stays_an_error(tmp_path: Path) -> None:
+    """FillerParameter defaults to constant 0: a layer left out of the caffemodel by mistake
+    would run on zeros, so only a written weight_filler is reproduced."""
+    from caffe2trt_bn.errors import Caffe2TrtError
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    folder = _filler_case(tmp_path, ' weight_filler { type: "constant" value: 0.1 }', "")
+    with pytest.raises(Caffe2TrtError, match=r"layer 'const_ip': InnerProduct layer is not in the caffemodel"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "out.onnx")

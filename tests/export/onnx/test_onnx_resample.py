@@ -14,20 +14,27 @@ from caffe2trt_bn.errors import Caffe2TrtError
 from caffe2trt_bn.export.onnx import to_onnx
 
 from .forknets import line_of
-from .harness import FORK_LAYERS, check_case
+from .harness import ALL_CASES, FORK_LAYERS, RTOL, check_case
 
 CASES = [
     "fork_layers/upsample_pixelshuffle",
     "fork_layers/resize_bilinear",
     "fork_layers/maxunpool_segnet",
     "fork_layers/yolo_upsample_block",
+    "fork_layers/unpool_overlap",
+    "fork_layers/resample_more",
+    "fork_layers/stand_in_layers",
 ]
 
 
-@pytest.mark.parametrize("opset", [17, 13])
+def test_family_is_in_the_shared_case_list() -> None:
+    """Opsets 13 and 17 of these cases run in test_onnx_cases (the harness's ALL_CASES)."""
+    assert set(CASES) <= set(ALL_CASES)
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
-    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+def test_case_matches_caffe_at_opset_20(case: str, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=20)
     assert result.failures == []
     assert result.errors
 
@@ -111,3 +118,87 @@ def test_a_field_no_fork_has_is_refused_by_name(tmp_path: Path) -> None:
         to_onnx(proto, tmp_path / "net.caffemodel", tmp_path / "out.onnx")
     assert f"{proto}:{line}: layer 'up3': upsample_param.mode: not a field of the forks' Upsample layer" in str(info.value)
     assert not (tmp_path / "out.onnx").exists()
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def test_darknet2caffe_caffemodel_with_upsample_param_at_field_149(tmp_path: Path) -> None:
+    """darknet2caffe stores upsample_param under LayerParameter field 149, psroi_pooling_param
+    in other forks (a Caffe built from those aborts on the file).  The prototxt is what
+    this exporter reads, so such a caffemodel exports like any other."""
+    from caffe2trt_bn import caffe_pb2
+
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / "yolo_upsample_block", folder)
+    net = caffe_pb2.NetParameter.FromString((folder / "net.caffemodel").read_bytes())
+    index = next(i for i, layer in enumerate(net.layer) if layer.name == "layer9-upsample")
+    layer = net.layer[index]
+    tag500, tag149 = _varint(500 << 3 | 2), _varint(149 << 3 | 2)
+    raw = layer.SerializeToString()
+    assert raw.count(tag500) == 1  # brocolli-caffe wrote it at 500 (an unknown field to BVLC)
+    darknet = caffe_pb2.LayerParameter.FromString(raw.replace(tag500, tag149))
+    assert darknet.SerializeToString().count(tag149) == 1
+    net.layer[index].CopyFrom(darknet)
+    (folder / "net.caffemodel").write_bytes(net.SerializeToString())
+    result = check_case(str(folder), tmp_path / "model.onnx")
+    assert result.failures == []
+    assert result.errors["layer9-upsample"] <= RTOL
+
+
+def test_unpooling_duplicates_write_one_value(tmp_path: Path) -> None:
+    """Overlapping windows can put one mask index twice in a plane; Caffe keeps the later
+    value.  ONNX ScatterElements leaves duplicate writes unordered (ONNX Runtime happens to
+    write in order), so the exporter makes every duplicate carry the later value: checked
+    on the updates each unpooling scatters, for the case where duplicates occur."""
+    import numpy as np
+    import onnx
+
+    from .forknets import run
+    from .harness import recorded
+
+    out = tmp_path / "model.onnx"
+    check_case("fork_layers/unpool_overlap", out)
+    model = onnx.load(str(out))
+    scatters = [n for n in model.graph.node if n.op_type == "ScatterElements" and n.name.startswith(("unpool", "up_segnet"))]
+    assert scatters
+    for node in scatters:
+        for name in node.input[1:]:
+            model.graph.output.append(onnx.ValueInfoProto(name=name))
+    onnx.save(model, str(tmp_path / "probe.onnx"))
+    rec, _ = recorded("fork_layers/unpool_overlap")
+    got = run(tmp_path / "probe.onnx", rec.input)
+    duplicates = 0
+    for node in scatters:
+        index, values = got[node.input[1]], got[node.input[2]]
+        for plane_index, plane_values in zip(index.reshape(-1, index.shape[-1]), values.reshape(-1, values.shape[-1])):
+            for target in np.unique(plane_index):
+                written = plane_values[plane_index == target]
+                duplicates += len(written) > 1 and len(set(written.tolist())) == 1
+                assert len(set(written.tolist())) == 1, (node.name, target, written)
+    assert duplicates > 0  # the case does hold repeated indices with (originally) different values
+
+
+@pytest.mark.parametrize(
+    ("layer", "why"),
+    [
+        ('type: "Interp" interp_param { zoom_factor: 2 pad_beg: 1 }', "pad_beg: only non-positive"),
+        ('type: "Interp" interp_param { height: 5 }', "height: gives no output size"),
+        ('type: "BilinearInterpolate" bilinear_interpolate_param { dst_h: 4 scale_factor: 2 }', "exactly one of them"),
+        ('type: "BilinearInterpolate" bilinear_interpolate_param { dst_h: 1 dst_w: 3 }', "align_corners: an output side of 1"),
+        ('type: "Resize" resize_param { height: 4 }', "height and width are required"),
+        ('type: "Upsample" upsample_param { scale: 2 dims_num: 3 }', "dims_num 3 upsamples 3-D blobs"),
+    ],
+)
+def test_sizes_caffe_cannot_compute_are_refused(tmp_path: Path, layer: str, why: str) -> None:
+    from .forknets import write_net
+
+    proto, model = write_net(tmp_path, f'layer {{ name: "l" {layer} bottom: "data" top: "l" }}\n')
+    with pytest.raises(Caffe2TrtError, match=why):
+        to_onnx(proto, model, tmp_path / "out.onnx")

@@ -17,7 +17,7 @@ from caffe2trt_bn.errors import Caffe2TrtError, Caffe2TrtWarning
 from caffe2trt_bn.export.onnx import to_onnx
 
 from .forknets import run
-from .harness import FORK_LAYERS, RTOL, check_case, recorded, rel_error
+from .harness import ALL_CASES, FORK_LAYERS, RTOL, check_case, recorded, rel_error
 
 CASES = [
     "fork_layers/ssd_bn_three_scale",
@@ -25,13 +25,21 @@ CASES = [
     "fork_layers/ssd_no_detections",
     "fork_layers/priorbox_variants",
     "fork_layers/normalize_permute_flatten",
+    "fork_layers/ssd_eta_corner_keep",
+    "fork_layers/ssd_eta_crafted",
+    "fork_layers/ssd_brocolli_defaults",
+    "fork_layers/priorbox_more",
 ]
 
 
-@pytest.mark.parametrize("opset", [17, 13])
+def test_family_is_in_the_shared_case_list() -> None:
+    """Opsets 13 and 17 of these cases run in test_onnx_cases (the harness's ALL_CASES)."""
+    assert set(CASES) <= set(ALL_CASES)
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
-    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+def test_case_matches_caffe_at_opset_20(case: str, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=20)
     assert result.failures == []
     assert result.errors
 
@@ -125,3 +133,51 @@ def test_cut_refuses_a_read_detection_top(tmp_path: Path) -> None:
     with pytest.raises(Caffe2TrtError, match=r"layer 'det_mixed': top: --ssd-head cut removes this layer, but 'reader' reads"):
         to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx", ssd_head="cut")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_brocolli_defaults_differ_from_weiliu89(tmp_path: Path) -> None:
+    """ssd_brocolli_defaults was made by brocolli-caffe without clip and nms_param: --fork
+    brocolli reproduces it (the harness's CASE_OPTIONS), weiliu89's defaults do not, and
+    without a --fork the export warns of both unwritten fields."""
+    result = check_case("fork_layers/ssd_brocolli_defaults", tmp_path / "b.onnx", fork="brocolli")
+    assert result.failures == []
+    assert result.report.diagnostics == []  # type: ignore[attr-defined]
+    weiliu = check_case("fork_layers/ssd_brocolli_defaults", tmp_path / "w.onnx", fork="ssd")
+    assert {f.split(":")[0] for f in weiliu.failures} >= {"f_priorbox", "det_all", "det_all_keep"}
+    d = FORK_LAYERS / "ssd_brocolli_defaults"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "n.onnx")
+    warned = sorted((w.layer, w.message.split(" ")[0]) for w in report.diagnostics if w.code == "fork_default")
+    assert warned == [("det_all", "nms_param"), ("det_all_keep", "nms_param"), ("f_priorbox", "clip")]
+
+
+def test_detection_rows_are_a_symbolic_dimension(tmp_path: Path) -> None:
+    import onnx
+
+    d = FORK_LAYERS / "ssd_no_detections"
+    report = to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", dynamic_batch=True)
+    assert dict(report.outputs)["det_mixed"] == (1, 1, "det_mixed_rows", 7)
+    out = {o.name: o for o in onnx.load(str(tmp_path / "m.onnx")).graph.output}
+    dims = [d.dim_param or d.dim_value for d in out["det_mixed"].type.tensor_type.shape.dim]
+    assert dims == [1, 1, "det_mixed_rows", 7]  # the first axis stays 1 with --dynamic-batch
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"fork": "caffe-ssd"}, "--fork must be one of ssd, brocolli, segnet, not 'caffe-ssd'"),
+        ({"fork": ("ssd", "brocolli")}, "--fork ssd and --fork brocolli disagree"),
+        ({"ssd_head": "plugin"}, "--ssd-head must be one of decode, cut, not 'plugin'"),
+    ],
+)
+def test_bad_fork_options(tmp_path: Path, options: dict[str, object], message: str) -> None:
+    d = FORK_LAYERS / "ssd_no_detections"
+    with pytest.raises(Caffe2TrtError, match=message):
+        to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", **options)  # type: ignore[arg-type]
+
+
+def test_shared_boxes_need_a_background_class(tmp_path: Path) -> None:
+    folder = _edited(tmp_path, "ssd_no_detections", "background_label_id: 0", "background_label_id: -1", 2)
+    with pytest.raises(Caffe2TrtError, match=r"layer 'det_none': background_label_id: -1 with share_location true"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx")

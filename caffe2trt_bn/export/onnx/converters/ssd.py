@@ -319,6 +319,16 @@ def detection_output(ctx: Context, layer: Layer) -> None:
     scores = g.op("Transpose", [g.reshape(ctx.input(layer, 1), [0, priors, classes], "conf")], "conf_cp", perm=[0, 2, 1])
     if fg != classes:
         scores = g.op("Gather", [scores, g.ints("foreground", foreground)], "fg_scores", axis=1)
+    cut = 0 < keep_top_k < fg * k1
+    if nms is None and not cut:
+        # brocolli-caffe without nms_param: every prior, each class's rows in prior order
+        per_class = g.op("Transpose", [boxes], "class_boxes", perm=[0, 2, 1, 3])
+        if share:
+            per_class = g.op("Expand", [per_class, g.ints("fg_expand", [1, fg, 1, 1])], "fg_boxes")
+        elif fg != classes:
+            per_class = g.op("Gather", [per_class, g.ints("fg_loc", foreground)], "fg_boxes", axis=1)
+        _rows(g, per_class, scores, g.op("Equal", [scores, scores], "kept"), images, foreground, batch, y)
+        return
     values, index = (ctx.temp(f"{g.name}/top_scores"), ctx.temp(f"{g.name}/top_index"))
     ctx.node("TopK", [scores, g.ints("k1", [k1])], [values, index], axis=2, largest=1, sorted=1)
     if share:
@@ -334,12 +344,18 @@ def detection_output(ctx: Context, layer: Layer) -> None:
         kept = g.op("Equal", [values, values], "kept")
     else:
         kept = _suppress(ctx, g, cand, values, k1, fg, nms[0], threshold)
-    if keep_top_k > 0 and keep_top_k < fg * k1:
+    if cut:
         kept = _keep_best(g, kept, values, fg * k1, keep_top_k)
+    _rows(g, cand, values, kept, images, foreground, batch, y)
+
+
+def _rows(g: _Graph, cand: str, values: str, kept: str, images: str, foreground: list[int], batch: int, y: str) -> None:
+    """The top from the table of candidates ``(N, C', K)`` (boxes, scores, kept): the kept
+    rows ``[image, label, score, box]`` in the table's order."""
     score4 = g.op("Unsqueeze", [values, g.ints("axis3", [3])], "score4")
     like = g.op("Shape", [score4], "row_shape")
     image_col = g.op("Expand", [g.reshape(images, [-1, 1, 1, 1], "image4"), like], "image_col")
-    labels = g.const("labels", np.array(foreground, F32).reshape(1, fg, 1, 1))
+    labels = g.const("labels", np.array(foreground, F32).reshape(1, len(foreground), 1, 1))
     label_col = g.op("Expand", [labels, like], "label_col")
     table = g.op("Concat", [image_col, label_col, score4, cand], "table", axis=3)
     rows = g.reshape(table, [-1, 7], "rows")
@@ -416,8 +432,17 @@ def _decode(ctx: Context, g: _Graph, p: Message, loc_classes: int, priors: int) 
 def _suppress(
     ctx: Context, g: _Graph, cand: str, values: str, k1: int, fg: int, schedule: list[float], threshold: float | None
 ) -> str:
-    """The kept candidates ``(N, C', K1)`` (bool) after Caffe's greedy NMS."""
-    boxes = g.reshape(cand, [-1, k1, 4], "nms_boxes")
+    """The kept candidates ``(N, C', K1)`` (bool) after Caffe's greedy NMS.
+
+    Caffe's IoU of a box whose xmax < xmin or ymax < ymin (a CORNER code can decode one)
+    is 0 with every box, where ONNX NMS would swap its corners: such a box enters NMS
+    collapsed to the point (xmin, ymin), whose IoU is 0 everywhere too."""
+    lo, hi = g.slice(cand, 0, 2, 3, "cand_lo"), g.slice(cand, 2, 4, 3, "cand_hi")
+    narrowest = g.ctx.temp(f"{g.name}/narrowest")
+    reduce(g.ctx, g.layer, "ReduceMin", g.op("Sub", [hi, lo], "cand_size"), [3], True, narrowest)
+    inverted = g.op("Less", [narrowest, g.const("zero_size", F32(0))], "inverted")
+    point = g.op("Concat", [lo, lo], "cand_point", axis=3)
+    boxes = g.reshape(g.op("Where", [inverted, point, cand], "nms_cand"), [-1, k1, 4], "nms_boxes")
     scores2 = g.reshape(values, [-1, k1], "nms_scores2")
     pre_kept = None
     if len(schedule) > 1:
