@@ -46,10 +46,11 @@ import numpy as np
 from .caffemodel import Blob, CaffeModel
 from .errors import Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer
-from .prototxt import Node
+from .ir import schema
+from .ir.params import has, layer_params
 
 #: Caffe's default ``batch_norm_param.eps``, as the float32 Caffe actually uses.
-DEFAULT_EPS = float(np.float32(1e-5))
+DEFAULT_EPS = schema.BatchNormParameter.FIELDS["eps"].default
 
 #: NVIDIA Caffe's BatchNorm computes with ``max(eps, 1e-5)`` (cuDNN's minimum), in float32.
 NVCAFFE_MIN_EPS = DEFAULT_EPS
@@ -209,11 +210,11 @@ def _check_positive(values: np.ndarray, what: str, layer: str | None = None) -> 
 # --- reading layers -----------------------------------------------------------------
 
 
-def float32_param(node: Node | None, name: str, default: float) -> float:
-    """A float field as Caffe sees it: parsed, stored as float32, widened exactly."""
-    if node is None:
-        return default
-    return float(np.float32(node.get_float(name, default)))
+def batch_norm_param(layer: Layer) -> schema.BatchNormParameter:
+    """The typed ``batch_norm_param`` of a ``BatchNorm`` layer."""
+    param = layer_params(layer)
+    assert isinstance(param, schema.BatchNormParameter)
+    return param
 
 
 def read_batchnorm(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
@@ -234,15 +235,15 @@ def read_batchnorm(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
 
 
 def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
-    param = layer.node.get("batch_norm_param")
-    eps = float32_param(param, "eps", DEFAULT_EPS)
+    param = batch_norm_param(layer)
+    eps = param.eps
     if len(blobs) != 3:
         raise ModelValueError(
             f"BatchNorm needs 3 blobs (BVLC: mean*s, var*s, s) or 5 (NVIDIA Caffe with scale and bias) "
             f"but the caffemodel holds {len(blobs)}",
             layer=layer.name,
         )
-    if param is not None and param.get_bool("scale_bias", False):
+    if param.scale_bias:
         raise ModelValueError(
             "batch_norm_param.scale_bias is set, but the caffemodel holds 3 blobs (no scale and bias), "
             "not NVIDIA Caffe's 5",
@@ -280,12 +281,12 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
 
 def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """NVIDIA Caffe's 5-blob BatchNorm, in the 0.16+ or the 0.15 ordering (by blob sizes)."""
-    param = layer.node.get("batch_norm_param")
+    param = batch_norm_param(layer)
     sizes = [b.count for b in blobs]
     c = sizes[0]
     new_layout = sizes[2] == 1 and sizes[1] == sizes[3] == sizes[4] == c
     old_layout = sizes[4] == 1 and sizes[1] == sizes[2] == sizes[3] == c
-    scale_bias = param.get_bool("scale_bias") if param is not None else None
+    scale_bias = param.scale_bias if has(param, "scale_bias") else None
     if new_layout and old_layout:
         if scale_bias is not True:
             raise ModelValueError(
@@ -303,7 +304,7 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
             layer=layer.name,
         )
     diagnostics: list[Diagnostic] = []
-    written_eps = float32_param(param, "eps", DEFAULT_EPS)
+    written_eps = param.eps
     if new_layout:
         variant, mean, var, gamma, beta = "nvcaffe", blobs[0], blobs[1], blobs[3], blobs[4]
         eps = max(written_eps, NVCAFFE_MIN_EPS)
@@ -316,7 +317,7 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
                     layer.name,
                 )
             )
-        implied = param is not None and (param.get("scale_filler") is not None or param.get("bias_filler") is not None)
+        implied = has(param, "scale_filler") or has(param, "bias_filler")
         if scale_bias is not True and not implied:
             diagnostics.append(
                 Diagnostic(
@@ -345,7 +346,8 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
 
 def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """The ``BN`` layer type: TSN/Inception-BN with 4 blobs, SegNet with 2."""
-    param = layer.node.get("bn_param")
+    param = layer_params(layer)
+    assert isinstance(param, schema.BNParameter)
     sizes = [b.count for b in blobs]
     if len(blobs) == 4:
         if len(set(sizes)) != 1:
@@ -354,13 +356,13 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
             )
         names = ("slope", "bias", "mean", "variance")
         slope, bias, mean, var = (_values(b, layer.name, what) for b, what in zip(blobs, names))
-        eps = float32_param(param, "eps", DEFAULT_EPS)
+        eps = param.eps
         stats = BatchNormStats("bn-tsn", mean, var, eps, gamma=slope, beta=bias)
         check_stats(stats, layer.name)
         return stats
     if len(blobs) == 2:
-        mode = param.get_enum("bn_mode", "LEARN") if param is not None else "LEARN"
-        if mode not in ("INFERENCE", "1"):
+        mode = param.bn_mode
+        if mode != "INFERENCE":
             raise GraphError(
                 f"SegNet BN layer in bn_mode {mode} normalises each batch with its own statistics and the caffemodel "
                 "stores none (2 blobs: scale, shift); SegNet's compute_bn_statistics.py folds the statistics into "
@@ -472,16 +474,14 @@ def check_stats(stats: BatchNormStats, layer: str) -> None:
 
 def use_global_stats(layer: Layer) -> bool | None:
     """The explicit ``batch_norm_param.use_global_stats``, or None when unset."""
-    param = layer.node.get("batch_norm_param")
-    if param is None or param.get("use_global_stats") is None:
-        return None
-    return param.get_bool("use_global_stats", True)
+    param = batch_norm_param(layer)
+    return param.use_global_stats if has(param, "use_global_stats") else None
 
 
 # --- Scale and Bias -----------------------------------------------------------------
 
 
-def per_channel_reason(layer: Layer, axis_field: str = "axis") -> str | None:
+def per_channel_reason(layer: Layer) -> str | None:
     """Why a one-bottom Scale/Bias is not a per-channel map on axis 1, or None if it is.
 
     ``num_axes: 0`` is a scalar (broadcast to every channel).  Otherwise ``num_axes``
@@ -492,15 +492,16 @@ def per_channel_reason(layer: Layer, axis_field: str = "axis") -> str | None:
         return f"{layer.type} {layer.name!r} has {len(layer.bottoms)} bottoms (its scale is data, not a constant)"
     if len(layer.tops) != 1:
         return f"{layer.type} {layer.name!r} has {len(layer.tops)} tops"
-    param = layer.param_node
-    num_axes = param.get_int("num_axes", 1) if param is not None else 1
+    param = layer_params(layer)
+    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
+    num_axes = param.num_axes
     if num_axes == 0:
         return None
     if num_axes != 1:
         # -1 or 2+ covers the axes after the channels too, unless they all have size 1,
         # which a prototxt does not state.
         return f"{layer.type} {layer.name!r} covers num_axes {num_axes}, more than the channel axis"
-    axis = param.get_int(axis_field, 1) if param is not None else 1
+    axis = param.axis
     if axis != 1:
         return f"{layer.type} {layer.name!r} works on axis {axis}, not the channel axis 1"
     return None
@@ -508,10 +509,12 @@ def per_channel_reason(layer: Layer, axis_field: str = "axis") -> str | None:
 
 def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
     """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
-    param = layer.param_node
-    scalar = param is not None and param.get_int("num_axes", 1) == 0
+    param = layer_params(layer)
+    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
+    scalar = param.num_axes == 0
     if layer.type == "Scale":
-        bias_term = param.get_bool("bias_term", False) if param is not None else False
+        assert isinstance(param, schema.ScaleParameter)
+        bias_term = param.bias_term
         want = 2 if bias_term else 1
         if len(blobs) != want:
             raise ModelValueError(

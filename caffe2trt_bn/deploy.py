@@ -79,10 +79,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from .errors import Diagnostic, GraphError, issue_warnings
-from .graph import NetState, Value, layer_selected, layer_type, net_state
+from .graph import NetState, Value, check_singular, layer_selected, layer_type, missing_type, net_state
+from .ir.params import field_diagnostics, field_node, has, param, read_message
+from .ir.schema import NetStateRule
 from .prototxt import Document, Node, parse, quote
 
 __all__ = [
@@ -241,6 +243,7 @@ class _Layer:
     selected: bool
     inputs: list[Value] = field(default_factory=list)
     deps: frozenset[Value] = frozenset()  # the data values its result is computed from
+    params_cache: dict[str, Any] = field(default_factory=dict)  # typed parameters read (ir.params)
 
     @property
     def is_data(self) -> bool:
@@ -406,6 +409,7 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
     plan = DeployPlan()
     state = net_state(doc)
     layers = [_read_layer(node, state) for node in doc.all("layer")]
+    plan.diagnostics += field_diagnostics(layers)
     _note_stage_rules(layers, plan, path)
     walk = _Walk(doc, layers)
     needed = walk.prune_inputs()
@@ -420,10 +424,10 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
             continue
         if id(layer.node) not in converted:
             plan.rules += [(layer.node, c) for c in layer.node.children or () if c.name in _RULE_FIELDS]
-        param = layer.node.get("batch_norm_param")
-        flag = param.get("use_global_stats") if param is not None else None
-        if flag is not None and not flag.boolean():
-            plan.use_global_stats.append((layer.node, flag))
+        # Any layer type that carries a batch_norm_param (a fork's BatchNorm too).
+        bn = param(layer, "batch_norm_param")
+        if has(bn, "use_global_stats") and not bn.use_global_stats:  # type: ignore[attr-defined]
+            plan.use_global_stats.append((layer.node, field_node(bn, "use_global_stats")))
     plan.states = [c for c in doc.children if c.name == "state"]
     kept_names = {layer.name for layer in layers if id(layer.node) not in walk.gone and id(layer.node) not in converted}
     kept_names.update(edit.name for edit in plan.softmax)
@@ -432,13 +436,21 @@ def plan_deploy(doc: Document, input_shape: InputShapes = None) -> DeployPlan:
 
 
 def _read_layer(node: Node, state: NetState) -> _Layer:
+    """A layer as the walk sees it; the checks of :func:`~caffe2trt_bn.graph.build_graph`
+    apply (a singular field given twice, a selected layer without a type)."""
+    check_singular(node)
+    name = node.get_string("name", "")
+    ltype = layer_type(node)
+    selected = layer_selected(node, state, name)
+    if selected and not ltype:
+        raise missing_type(node, name, node.get("type"))
     return _Layer(
         node=node,
-        name=node.get_string("name", ""),
-        type=layer_type(node),
+        name=name,
+        type=ltype,
         bottoms=node.get_strings("bottom"),
         tops=node.get_strings("top"),
-        selected=layer_selected(node, state),
+        selected=selected,
     )
 
 
@@ -448,13 +460,15 @@ def _note_stage_rules(layers: list[_Layer], plan: DeployPlan, path: str | None) 
     output keeps no rules, so the choice made is said."""
     for layer in layers:
         for rule_field in _RULE_FIELDS:
-            for rule in layer.node.all(rule_field):
-                stated = sorted({c.name for c in rule.children or () if c.name in _STAGE_RULE_FIELDS})
+            for rule_node in layer.node.all(rule_field):
+                rule = read_message(rule_node, NetStateRule, layer=layer.name, path=rule_field)
+                stated = sorted(name for name in _STAGE_RULE_FIELDS if has(rule, name))
+                rule_line = rule_node.line
                 if stated:
                     plan.diagnostics.append(
                         Diagnostic(
                             "stage_rule",
-                            f"{rule_field} rule with {', '.join(stated)} at line {rule.line}: evaluated as Caffe "
+                            f"{rule_field} rule with {', '.join(stated)} at line {rule_line}: evaluated as Caffe "
                             "loads the net for TEST (level 0, the stages of the net's own state), so the layer is "
                             f"{'kept' if layer.selected else 'removed'}",
                             layer.name,

@@ -120,29 +120,39 @@ class Diagnostic:
     """A warning about the model: the result is written, but the user should know.
 
     ``code`` is a stable identifier (e.g. ``use_global_stats_false``) for ``--json``
-    consumers; ``layer`` names the layer concerned, ``message`` says what and why.
+    consumers; ``layer`` names the layer concerned, ``message`` says what and why;
+    ``line`` is the prototxt line concerned, for warnings about what a file says where
+    (``unknown_field``).
     """
 
     code: str
     message: str
     layer: str | None = None
     file: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         # The code in brackets names the warning, as in --json and in the --strict error.
-        where = f"{self.file}: " if self.file else ""
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         if self.layer is not None:
             where += f"layer {self.layer!r}: "
         return f"warning: {where}{self.message} [{self.code}]".replace("\n", " ")
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"code": self.code, "layer": self.layer, "file": self.file, "message": self.message}
+    def to_json(self) -> dict[str, str | int | None]:
+        out: dict[str, str | int | None] = {"code": self.code, "layer": self.layer, "file": self.file}
+        if self.line is not None:  # only warnings about a place in a file carry it
+            out["line"] = self.line
+        out["message"] = self.message
+        return out
 
     def as_error(self) -> StrictModeError:
         return StrictModeError(
             f"{self.message} (warning {self.code}, an error under --strict or strict=True)",
             file=self.file,
             layer=self.layer,
+            line=self.line,
         )
 
 

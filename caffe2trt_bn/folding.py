@@ -69,6 +69,8 @@ from .export.caffe import (
 from .fuse import Group, check_float32_range, compute_groups
 from .gcpause import gc_paused
 from .graph import Graph, Layer, Value, build_graph, layer_selected, net_state
+from .ir.params import LAYER_PARAMS, layer_params
+from .ir.schema import ConvolutionParameter, InnerProductParameter, InputParameter
 from .net import Net, load_net
 from .prototxt import Document, parse, parse_file, quote
 
@@ -429,8 +431,7 @@ def _unfoldable_reason(producer: Layer, param_users: dict[str, list[Layer]]) -> 
         )
     if len(producer.tops) != 1:
         return f"its producer {producer.name!r} writes {len(producer.tops)} tops"
-    param = producer.param_node
-    axis = param.get_int("axis", 1) if param is not None else 1
+    axis = _producer_params(producer).axis
     if axis != 1:
         return f"{producer.type} {producer.name!r} has axis {axis}, so its outputs are not on the channel axis 1"
     for name in sorted(_param_names(producer)):
@@ -438,6 +439,13 @@ def _unfoldable_reason(producer: Layer, param_users: dict[str, list[Layer]]) -> 
         if others:
             return f"{producer.name!r} shares its weights (param name {name!r}) with {others[0].name!r}"
     return None
+
+
+def _producer_params(layer: Layer) -> ConvolutionParameter | InnerProductParameter:
+    """The typed parameters of a Convolution, Deconvolution or InnerProduct layer."""
+    param = layer_params(layer)
+    assert isinstance(param, (ConvolutionParameter, InnerProductParameter))
+    return param
 
 
 def _param_names(layer: Layer) -> set[str]:
@@ -493,8 +501,7 @@ def producer_rewrite(net: Net, target: FoldTarget) -> tuple[RewriteBlobs, bool]:
     a bias blob is added."""
     layer = target.layer
     blobs = net.blobs(layer)
-    param = layer.param_node
-    bias_term = param.get_bool("bias_term", True) if param is not None else True
+    bias_term = _producer_params(layer).bias_term
     want = 2 if bias_term else 1
     path = net.caffemodel_path
 
@@ -539,7 +546,7 @@ def _weight_layout(
     channels = a.size
     shape = weights.shape
     count = weights.count
-    param = layer.param_node
+    param = _producer_params(layer)
     what = f"{layer.type} weights of shape {shape}"
     if channels == 0 or count == 0:
         raise mismatch(f"{what} hold no values: a layer without channels cannot be folded")
@@ -548,7 +555,8 @@ def _weight_layout(
             raise mismatch(f"{what} do not have the {channels} output channels of the BatchNorm after it")
         return channels, count // channels, lambda r0, r1: a[r0:r1, None]
     if layer.type == "Deconvolution":
-        group = param.get_int("group", 1) if param is not None else 1
+        assert isinstance(param, ConvolutionParameter)
+        group = param.group
         if len(shape) < 2 or group < 1 or shape[0] % group or shape[1] * group != channels:
             raise mismatch(
                 f"{what} with group {group} do not have the {channels} output channels of the BatchNorm after it"
@@ -560,8 +568,8 @@ def _weight_layout(
         # output channel j of that group repeats for each of the `spatial` kernel taps.
         table = np.repeat(a.reshape(group, per_group), spatial, axis=1)
         return rows, per_group * spatial, lambda r0, r1: table[np.arange(r0, r1) // rows_per_group]
-    transpose = param.get_bool("transpose", False) if param is not None else False
-    if transpose:
+    assert isinstance(param, InnerProductParameter)
+    if param.transpose:
         if not shape or shape[-1] != channels:
             raise mismatch(f"{what} (transposed, K x N) do not have the {channels} outputs of the BatchNorm after it")
         return count // channels, channels, lambda r0, r1: a[None, :]
@@ -637,9 +645,9 @@ def _edit_prototxt(doc: Document, targets: list[FoldTarget], removed: list[Layer
             top = node.all("top")[-1]
             top.set_value(f"[{quote(target.top)}]" if top.is_list else quote(target.top))
         if target.layer.name in added_bias:
-            param = target.layer.param_node
-            assert param is not None  # bias_term: false was read from it
-            param.set("bias_term", "true")
+            param_node = target.layer.node.get(LAYER_PARAMS[target.layer.type][0])
+            assert param_node is not None  # bias_term: false was read from it
+            param_node.set("bias_term", "true")
     for layer in removed:
         doc.remove(layer.node)
     return doc.render()
@@ -738,8 +746,7 @@ def verify_fold(
     original_doc = parse_file(prototxt)
     original = build_graph(original_doc)
     for layer in original.layers:
-        param = layer.param_node
-        if layer.type == "InnerProduct" and param is not None and param.get_bool("transpose", False):
+        if layer.type == "InnerProduct" and _producer_params(layer).transpose:
             # OpenCV dnn reads the (K, N) weights as if they were (N, K): both nets would be wrong.
             raise Caffe2TrtError(
                 "cannot verify with OpenCV dnn: it ignores 'transpose: true' of InnerProduct layers",
@@ -814,8 +821,9 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
     for layer in graph.layers:
         if layer.type != "Input":
             continue
-        param = layer.param_node
-        stated = [node.get_ints("dim") for node in (param.all("shape") if param is not None else [])]
+        param = layer_params(layer)
+        assert isinstance(param, InputParameter)
+        stated = [shape.dim for shape in param.shape]
         if not stated:
             raise Caffe2TrtError("Input layer gives no shape", file=graph.path, layer=layer.name)
         for i, top in enumerate(layer.tops):

@@ -26,12 +26,11 @@ import numpy as np
 
 from .batchnorm import (
     BATCHNORM_TYPES,
-    DEFAULT_EPS,
     Affine,
     BatchNormStats,
+    batch_norm_param,
     bn_affine,
     check_supported,
-    float32_param,
     per_channel_reason,
     read_batchnorm,
     scale_bias_affine,
@@ -39,6 +38,8 @@ from .batchnorm import (
 )
 from .errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from .graph import Graph, Layer, Value
+from .ir.params import field_diagnostics, layer_params
+from .ir.schema import BiasParameter, ScaleParameter
 from .net import Net
 
 #: The largest finite float32: merged values up to it are representable as weights.
@@ -171,7 +172,9 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     refuses nets that cannot be converted as a whole (:func:`batchnorm.check_supported`),
     puts the caffemodel and layer into errors, and collects the statistics' warnings and
     an explicit ``use_global_stats: false`` (which only BVLC's BatchNorm obeys at TEST).
-    A group that reads the output of another must have its channel count.
+    A group that reads the output of another must have its channel count.  The
+    prototxt's ``unknown_field`` warnings (:func:`~caffe2trt_bn.ir.params.field_diagnostics`)
+    come first.
 
     Groups in the common form are computed together (:func:`_bulk_affines`); every
     other group, and every group whose values need a warning or an error, goes through
@@ -179,13 +182,13 @@ def compute_groups(net: Net) -> tuple[list[ComputedGroup], list[Diagnostic]]:
     as if every group had.
     """
     check_supported(net.graph, net.model)
+    diagnostics: list[Diagnostic] = field_diagnostics(net.graph.layers)
     groups = match_groups(net.graph)
     # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         bulk = _bulk_affines(groups, net)
     computed: list[ComputedGroup] = []
     by_output: dict[Value, ComputedGroup] = {}
-    diagnostics: list[Diagnostic] = []
     for index, group in enumerate(groups):
         done = bulk.get(index)
         if done is None:
@@ -246,8 +249,8 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
         stored = net.model.layer(group.bn.name)
         if group.bn.type != "BatchNorm" or stored is None or len(stored.blobs) != 3:
             return None
-        bn_param = group.bn.node.get("batch_norm_param")
-        if bn_param is not None and bn_param.get_bool("scale_bias", False):
+        bn_param = batch_norm_param(group.bn)
+        if bn_param.scale_bias:
             return None
         mean, var, factor = (blob.data for blob in stored.blobs)
         channels = mean.size
@@ -262,11 +265,13 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
             if stored is None:
                 return None
             blobs = stored.blobs
-            param = layer.param_node
-            if param is not None and param.get_int("num_axes", 1) == 0:
+            param = layer_params(layer)
+            assert isinstance(param, (ScaleParameter, BiasParameter))
+            if param.num_axes == 0:
                 return None
             if layer.type == "Scale":
-                bias_term = param.get_bool("bias_term", False) if param is not None else False
+                assert isinstance(param, ScaleParameter)
+                bias_term = param.bias_term
                 if len(blobs) != (2 if bias_term else 1):
                     return None
                 later.append((blobs[0].data, blobs[1].data if bias_term else None))
@@ -276,7 +281,7 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
                 return None
             if any(values is not None and values.size != channels for values in later[-1]):
                 return None
-        eps = float32_param(bn_param, "eps", DEFAULT_EPS)
+        eps = bn_param.eps
     except Caffe2TrtError:
         return None  # group_affine meets the same error in net order
     return _Common(index, channels, eps, 1.0 / s, mean, var, later)

@@ -15,9 +15,12 @@ state ``caffe.Net(prototxt, caffe.TEST)`` loads a net in (:func:`net_state`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import GraphError, PrototxtSyntaxError
 from .gcpause import gc_paused
+from .ir import schema
+from .ir.params import has, layer_rules, read_message
 from .prototxt import Document, Node
 
 
@@ -39,8 +42,9 @@ class Value:
 class Layer:
     """A layer of the deploy net with its resolved input and output values.
 
-    ``node`` is the prototxt subtree (parameters are read from it); ``index`` is the
-    position in execution order among the selected layers.
+    ``node`` is the prototxt subtree (parameters are read from it, typed, through
+    :mod:`caffe2trt_bn.ir.params`, which keeps what it read in ``params_cache``);
+    ``index`` is the position in execution order among the selected layers.
     """
 
     index: int
@@ -51,26 +55,10 @@ class Layer:
     node: Node
     inputs: list[Value] = field(default_factory=list)
     outputs: list[Value] = field(default_factory=list)
-
-    @property
-    def param_node(self) -> Node | None:
-        """The ``<type>_param`` message typical for this layer type, if present."""
-        return self.node.get(PARAM_FIELDS.get(self.type, ""))
+    params_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __hash__(self) -> int:
         return hash(self.index)
-
-
-# Layer type -> its parameter message in LayerParameter (BVLC names).
-PARAM_FIELDS = {
-    "BatchNorm": "batch_norm_param",
-    "Scale": "scale_param",
-    "Bias": "bias_param",
-    "Convolution": "convolution_param",
-    "Deconvolution": "convolution_param",
-    "InnerProduct": "inner_product_param",
-    "Input": "input_param",
-}
 
 
 @dataclass
@@ -122,35 +110,47 @@ class NetState:
 
 
 def net_state(doc: Document, phase: str = "TEST") -> NetState:
-    """The state a net is loaded in for ``phase``, as ``caffe.Net(prototxt, phase)`` does."""
-    state = doc.get("state")
-    stages = frozenset(state.get_strings("stage")) if state is not None else frozenset()
+    """The state a net is loaded in for ``phase``, as ``caffe.Net(prototxt, phase)`` does.
+
+    The net-level ``state`` is read typed (its own ``phase`` and ``level`` are checked
+    as Caffe's parser checks them, though ``caffe.Net`` replaces both).
+    """
+    states = doc.all("state")
+    if len(states) > 1:
+        raise PrototxtSyntaxError(
+            f"field 'state': given twice (first at line {states[0].line}); "
+            "Caffe's parser refuses a singular field given twice",
+            file=doc.path,
+            line=states[1].line or None,
+            column=states[1].column or None,
+        )
+    stages: frozenset[str] = frozenset()
+    if states:
+        stages = frozenset(read_message(states[0], schema.NetState).stage)
     return NetState(phase=phase, level=0, stages=stages)
 
 
-def rule_met(rule: Node, state: NetState) -> bool:
-    """Caffe's ``StateMeetsRule``: every condition the rule states holds in ``state``."""
-    phase = rule.get("phase")
-    if phase is not None and phase.enum() != state.phase:
+def rule_met(rule: schema.NetStateRule, state: NetState) -> bool:
+    """Caffe's ``StateMeetsRule``: every condition the typed rule states holds in ``state``."""
+    if has(rule, "phase") and rule.phase != state.phase:
         return False
-    min_level = rule.get("min_level")
-    if min_level is not None and state.level < min_level.integer():
+    if has(rule, "min_level") and state.level < rule.min_level:
         return False
-    max_level = rule.get("max_level")
-    if max_level is not None and state.level > max_level.integer():
+    if has(rule, "max_level") and state.level > rule.max_level:
         return False
-    if any(stage not in state.stages for stage in rule.get_strings("stage")):
+    if any(stage not in state.stages for stage in rule.stage):
         return False
-    return not any(stage in state.stages for stage in rule.get_strings("not_stage"))
+    return not any(stage in state.stages for stage in rule.not_stage)
 
 
-def layer_selected(node: Node, state: NetState) -> bool:
+def layer_selected(node: Node, state: NetState, layer: str | None = None) -> bool:
     """Caffe's ``FilterNet`` for one layer: with ``include`` rules, one must be met;
-    otherwise no ``exclude`` rule may be met."""
-    includes = node.all("include")
+    otherwise no ``exclude`` rule may be met.  The rules are read typed (``phase`` by
+    name or number); ``layer`` names the layer in their errors."""
+    includes = layer_rules(node, "include", layer)
     if includes:
         return any(rule_met(rule, state) for rule in includes)
-    return not any(rule_met(rule, state) for rule in node.all("exclude"))
+    return not any(rule_met(rule, state) for rule in layer_rules(node, "exclude", layer))
 
 
 def build_graph(doc: Document, phase: str = "TEST") -> Graph:
@@ -196,18 +196,21 @@ def _build_graph(doc: Document, phase: str) -> Graph:
     types: dict[str, str] = {}  # raw type value -> layer type (a few types, many layers)
     new_value = object.__new__
     set_field = object.__setattr__
+    singular = _SINGULAR_V1 if v1 else _SINGULAR
     for node in v1_nodes if v1 else layer_nodes:
-        fields = _layer_fields(node, strings)
+        fields = _layer_fields(node, strings, singular)
         if fields is None:
-            if not layer_selected(node, state):
-                continue
+            check_singular(node, v1)
             name = node.get_string("name", "")
+            if not layer_selected(node, state, name):
+                continue
+            type_node = node.get("type")
             ltype = layer_type(node, v1)
         else:
             name_node, type_node, bottoms, tops, has_rules = fields
-            if has_rules and not layer_selected(node, state):
-                continue
             name = "" if name_node is None else name_node.string()
+            if has_rules and not layer_selected(node, state, name):
+                continue
             if type_node is None:
                 ltype = ""
             else:
@@ -218,6 +221,8 @@ def _build_graph(doc: Document, phase: str) -> Graph:
                     if raw is not None:
                         types[raw] = cached
                 ltype = cached
+        if not ltype:
+            raise missing_type(node, name, type_node)
         if name in seen and (ltype in NAMED_WEIGHTS or seen[name][1] in NAMED_WEIGHTS):
             raise GraphError(
                 f"duplicate layer name (also at line {seen[name][0].line}); weights are matched by name, "
@@ -258,22 +263,25 @@ def _build_graph(doc: Document, phase: str) -> Graph:
 _LayerFields = tuple[Node | None, Node | None, list[str], list[str], bool]
 
 
-def _layer_fields(node: Node, strings: dict[str, str]) -> _LayerFields | None:
+def _layer_fields(node: Node, strings: dict[str, str], singular: frozenset[str]) -> _LayerFields | None:
     """Reads the fields :func:`build_graph` needs from a layer in one pass over its children.
 
     Gives exactly what ``get("name")``, ``get("type")``, ``get_strings("bottom")``,
     ``get_strings("top")`` and the presence of ``include``/``exclude`` would give, or None
     when the layer is written in a way only the general accessors handle in the right
     order (a message list, a scalar list, a bottom or top that is not a valid string:
-    its error must come after those of the name and type).  ``strings`` caches decoded
-    string literals (``'"conv1"'`` -> ``conv1``) across layers: blob names repeat, and a
-    cache hit costs less than decoding.
+    its error must come after those of the name and type), or when a field of
+    ``singular`` (the layer message's singular fields) is given twice, which the general
+    path refuses (:func:`check_singular`).  ``strings`` caches decoded string literals
+    (``'"conv1"'`` -> ``conv1``) across layers: blob names repeat, and a cache hit costs
+    less than decoding.
     """
     name_node: Node | None = None
     type_node: Node | None = None
     bottoms: list[str] = []
     tops: list[str] = []
     has_rules = False
+    others: set[str] = set()
     for child in node.children or ():
         field_name = child.name
         if field_name == "bottom" or field_name == "top":
@@ -292,16 +300,70 @@ def _layer_fields(node: Node, strings: dict[str, str]) -> _LayerFields | None:
             else:
                 tops.append(text)
         elif field_name == "name":
-            if child._items is not None:
+            if child._items is not None or name_node is not None:
                 return None
             name_node = child
         elif field_name == "type":
-            if child._items is not None:
+            if child._items is not None or type_node is not None:
                 return None
             type_node = child
         elif field_name == "include" or field_name == "exclude":
             has_rules = True
+        elif field_name in singular:
+            if field_name in others:
+                return None
+            others.add(field_name)
     return name_node, type_node, bottoms, tops, has_rules
+
+
+#: The singular fields of a layer message (current and V1 format): each may be given once.
+_SINGULAR = frozenset(n for n, spec in schema.LayerParameter.FIELDS.items() if not spec.repeated)
+_SINGULAR_V1 = frozenset(n for n, spec in schema.V1LayerParameter.FIELDS.items() if not spec.repeated)
+
+
+def check_singular(node: Node, v1: bool = False) -> None:
+    """Refuses a singular field of the layer ``node`` given twice, as Caffe's parser does
+    (``name``, ``type``, ``batch_norm_param``, ...), naming the second occurrence's line."""
+    singular = _SINGULAR_V1 if v1 else _SINGULAR
+    first: dict[str, Node] = {}
+    for child in node.children or ():
+        if child.name not in singular:
+            continue
+        if child.name in first or child._items is not None:
+            earlier = first.get(child.name)
+            what = f"given twice (first at line {earlier.line})" if earlier is not None else "given as a list"
+            name_node = node.get("name")
+            layer = None
+            if name_node is not None and child.name != "name":
+                try:
+                    layer = name_node.string()
+                except PrototxtSyntaxError:
+                    layer = None
+            raise PrototxtSyntaxError(
+                f"field {child.name!r}: {what}; Caffe's parser refuses a singular field given more than once",
+                file=child._path,
+                layer=layer,
+                line=child.line or None,
+                column=child.column or None,
+            )
+        first[child.name] = child
+
+
+def missing_type(node: Node, name: str, type_node: Node | None) -> GraphError:
+    """The error for a layer without a type (or with an empty one): Caffe cannot create
+    it, and leaving it out would silently drop it and what depends on it."""
+    import difflib
+
+    if type_node is not None:
+        return GraphError("field 'type' is empty; Caffe refuses a layer without a type", file=node._path, layer=name, line=type_node.line or None)
+    hint = ""
+    for child in node.children or ():
+        if child.name not in _SINGULAR and difflib.get_close_matches(child.name, ["type"], n=1, cutoff=0.6):
+            hint = f" (is {child.name!r} at line {child.line} a misspelling of 'type'?)"
+            break
+    return GraphError(
+        f"has no 'type' field{hint}; Caffe refuses a layer without a type", file=node._path, layer=name, line=node.line or None
+    )
 
 
 def layer_type(node: Node, v1: bool = False) -> str:

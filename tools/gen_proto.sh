@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerate caffe2trt_bn/caffe_pb2.py from proto/caffe.proto and
-# caffe2trt_bn/caffe_forks_pb2.py from proto/caffe_forks.proto.
+# Regenerate caffe2trt_bn/caffe_pb2.py from proto/caffe.proto.
 #
 # What it does
-#   Runs protoc (the copy bundled with the grpcio-tools wheel) on both .proto
-#   files and writes the two Python modules. Nothing else in the tree is touched.
+#   Runs protoc (the copy bundled with the grpcio-tools wheel) on
+#   proto/caffe.proto and writes the Python module caffe2trt_bn/caffe_pb2.py.
+#   Nothing else in the tree is touched.
 #
 # Why the generated file is committed
 #   Users of caffe2trt_bn need only the protobuf *runtime* (`pip install
@@ -41,7 +41,6 @@ EXPECTED_GENCODE="4.25.1"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 OUT="$ROOT/caffe2trt_bn/caffe_pb2.py"
-FORKS_OUT="$ROOT/caffe2trt_bn/caffe_forks_pb2.py"
 
 if ! "$PYTHON" -c "import grpc_tools.protoc" 2>/dev/null; then
     echo "error: '$PYTHON' has no grpcio-tools." >&2
@@ -62,12 +61,11 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 cd "$ROOT"
-"$PYTHON" -m grpc_tools.protoc -Iproto --python_out="$tmp" proto/caffe.proto proto/caffe_forks.proto
+"$PYTHON" -m grpc_tools.protoc -Iproto --python_out="$tmp" proto/caffe.proto
 mv "$tmp/caffe_pb2.py" "$OUT"
-mv "$tmp/caffe_forks_pb2.py" "$FORKS_OUT"
 
 gencode="$(sed -n 's/^# Protobuf Python Version: //p' "$OUT")"
-echo "wrote ${OUT#"$ROOT"/} and ${FORKS_OUT#"$ROOT"/} (gencode ${gencode:-unknown}, grpcio-tools $have)"
+echo "wrote ${OUT#"$ROOT"/} (gencode ${gencode:-unknown}, grpcio-tools $have)"
 if [ "$gencode" != "$EXPECTED_GENCODE" ]; then
     echo "note: gencode is not $EXPECTED_GENCODE; re-test the protobuf runtime range" >&2
 fi

@@ -82,6 +82,8 @@ class Report:
     layers: list[LayerReport]
     v1: bool = False
     message: str | None = None
+    #: Warnings about the prototxt itself (``unknown_field``).
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def convertible(self) -> bool:
@@ -107,10 +109,11 @@ def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
     """Reads both files and describes each BatchNorm-like layer (see :class:`LayerReport`)."""
     from ..batchnorm import BATCHNORM_TYPES, batchnorm_like, unsupported_message, v1_problem
     from ..fuse import match_groups
+    from ..ir.params import field_diagnostics
     from ..net import load_net
 
     net = load_net(prototxt, caffemodel)
-    report = Report(str(prototxt), str(caffemodel), [])
+    report = Report(str(prototxt), str(caffemodel), [], warnings=field_diagnostics(net.graph.layers))
     v1 = v1_problem(net.graph, net.model)
     if v1 is not None:
         report.v1, report.message = True, v1[1]
@@ -192,9 +195,11 @@ def run(argv: Sequence[str]) -> int:
                 "message": report.message,
                 "convertible": report.convertible,
                 "layers": [r.to_json() for r in report.layers],
+                "warnings": [d.to_json() for d in report.warnings],
             }
         )
         return 0 if report.convertible else 1
+    print_warnings(report.warnings)
     if report.message is not None:
         print(report.message)
         return 1

@@ -2,7 +2,9 @@
 
 See :mod:`caffe2trt_bn.export.onnx` for what is written; ``--verify`` then runs the model
 in ONNX Runtime against pycaffe (or OpenCV dnn) and exits 1 when an output differs by
-more than ``--rtol``.  onnx, onnxruntime and OpenCV are imported by this command only.
+more than ``--rtol``.  The export itself needs no ``onnx`` package (see
+:mod:`caffe2trt_bn.export.onnx.proto`); onnx, onnxruntime and OpenCV are imported for
+``--verify`` only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 from . import PROG, add_output_options, print_json, print_table, print_warnings
 
-ONNX_HINT = 'the onnx command needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
+ONNX_HINT = '--verify needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
 
 
 def _input_shape(text: str) -> tuple[str | None, tuple[int, ...]]:
@@ -77,11 +79,12 @@ def run(argv: Sequence[str]) -> int:
         p.error("--seed must be a whole number from 0 up")
     from ..errors import Caffe2TrtError
 
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        raise Caffe2TrtError(ONNX_HINT) from None
+    if args.verify:
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            raise Caffe2TrtError(ONNX_HINT) from None
     from ..atomic import check_output_path
     from ..export.onnx import ExportOptions, export_net
     from ..net import load_net

@@ -17,7 +17,8 @@ its weights streamed from the caffemodel's memory map (:mod:`.writer`).
 * A layer type without converter or a field that cannot be converted exactly is an
   error listing every such layer (file, line, layer, field); nothing is written.
 
-``onnx`` is imported by this package only (the ``onnx`` extra).
+The export needs no ``onnx`` package (:mod:`.proto` encodes the messages); the ``onnx``
+extra (onnx, onnxruntime) is for ``--verify`` and for checking models.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
 from ...graph import Layer, Value
 from ...net import Net
 from . import registry
+from .proto import OnnxNode
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_op
 
 #: ONNX TensorProto data types used here.
@@ -201,8 +202,6 @@ class Context:
     """The state of one conversion; its public methods are the converter API."""
 
     def __init__(self, net: Net, options: ExportOptions) -> None:
-        import onnx.helper  # noqa: F401  (the exporter's own dependency, loaded once here)
-
         self.net = net
         self.graph = net.graph
         self.options = options
@@ -210,7 +209,7 @@ class Context:
         self.path = net.prototxt_path
         self.shapes: dict[Value, tuple[int, ...]] = {}
         self.names: dict[Value, str] = {}
-        self.nodes: list[Any] = []
+        self.nodes: list[OnnxNode] = []
         self.initializers: list[Initializer] = []
         self.graph_inputs: list[tuple[str, tuple[int, ...]]] = []
         self.problems: list[Caffe2TrtError] = []
@@ -343,15 +342,13 @@ class Context:
 
     def node(self, op_type: str, inputs: Sequence[str], outputs: Sequence[str], **attributes: Any) -> None:
         """Emits one ONNX node (attributes with value None are left out)."""
-        import onnx.helper
-
         check_op(op_type)
         base = self._layer.name if self._layer is not None else op_type
         count = self._node_count.get(base, 0)
         self._node_count[base] = count + 1
         name = base if count == 0 else f"{base}/{op_type}{count}"
         attrs = {k: v for k, v in attributes.items() if v is not None}
-        self.nodes.append(onnx.helper.make_node(op_type, list(inputs), list(outputs), name=name, **attrs))
+        self.nodes.append(OnnxNode(op_type, list(inputs), list(outputs), name, attrs))
 
     def const(self, hint: str, values: Any, dtype: Any = np.float32) -> str:
         """A small initializer holding ``values`` (float32 unless ``dtype`` says int64)."""
@@ -516,14 +513,15 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
 
 def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
     """A field BVLC Caffe does not know (a fork's) is refused: what it does is unknown."""
-    from ... import caffe_pb2
-    from .params import PARAM_FIELD, unknown_fields
+    from ...ir.params import LAYER_PARAMS
+    from ...ir.schema import LayerParameter
+    from .params import unknown_fields
 
     unknown = unknown_fields(layer)
     if unknown:
         path, node = unknown[0]
         more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-        bvlc = PARAM_FIELD[layer.type] in caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name
+        bvlc = layer.type not in LAYER_PARAMS or LAYER_PARAMS[layer.type][0] in LayerParameter.FIELDS
         schema = "BVLC Caffe" if bvlc else f"the forks' {layer.type} layer (proto/caffe_forks.proto)"
         raise GraphError(
             f"{path}: not a field of {schema}{more}; the exporter cannot tell what it does",

@@ -28,7 +28,8 @@ import numpy as np
 from ...caffemodel import Blob
 from ...errors import GraphError
 from ...graph import Layer
-from .params import Message, has, layer_params
+from ...ir.spec import Message
+from .params import has, layer_params
 
 if TYPE_CHECKING:
     from .context import Context
@@ -85,9 +86,9 @@ def filled_blobs(ctx: Context, layer: Layer) -> list[Blob] | None:
         if len(shape) < 3:
             return None
         spatial = len(shape) - 2
-        from .geometry import conv_geometry
+        from ...ir.geometry import conv_geometry
 
-        g = conv_geometry(p, spatial, lambda f, m: ctx.refuse(layer, f, m))
+        g = conv_geometry(p, spatial)
         channels = shape[1]
         if layer.type == "ConvolutionDepthwise":
             shapes = [(channels, 1, *g.kernel), (channels,)]

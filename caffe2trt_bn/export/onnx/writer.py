@@ -1,10 +1,10 @@
 """Writes the ONNX file, streaming initializer payloads from the caffemodel's memory map.
 
-The graph (nodes, inputs, outputs) is built with the ``onnx`` package and serialized
-once; the initializers never become ``TensorProto`` objects holding the weights.  Each
-one is written as its protobuf record: the small header (``dims``, ``data_type``,
-``name``) serialized by ``onnx``, then the ``raw_data`` field whose payload is copied
-from the memory map (or from the folded-weight chunks) straight to the file.  The
+The graph (nodes, inputs, outputs) is encoded once by :mod:`.proto`; the initializers
+never become ``TensorProto`` objects holding the weights.  Each one is written as its
+protobuf record: the small header (``dims``, ``data_type``, ``name``), then the
+``raw_data`` field whose payload is copied from the memory map (or from the
+folded-weight chunks) straight to the file.  The
 protobuf wire format allows the fields of a message in any order, so
 
     ModelProto = <ir_version, producer, opset_import>  graph(7){ <nodes, name, inputs,
@@ -25,6 +25,7 @@ import numpy as np
 
 from ...atomic import atomic_output
 from ...errors import ModelValueError, OutputError
+from . import proto
 from .context import FLOAT, INT64, Context, Initializer
 
 #: Largest file protobuf readers accept (2 GiB - 1): larger models need external data.
@@ -45,65 +46,29 @@ class WriteStats:
     weight_bytes: int
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _tag(field: int, wire_type: int = 2) -> bytes:
-    return _varint(field << 3 | wire_type)
-
-
 def build_model(ctx: Context, outputs: list[tuple[str, tuple[int | str, ...]]], graph_name: str) -> tuple[bytes, bytes]:
     """The serialized ModelProto without its graph, and the GraphProto without initializers.
 
     With ``--dynamic-batch`` the first dimension is ``N``, except in a shape that
     already names a data-dependent dimension (DetectionOutput's rows: its first axis
     is always 1)."""
-    import onnx
-    from onnx import helper
-
     from ... import __version__
 
     dynamic = ctx.options.dynamic_batch
 
-    def info(name: str, shape: tuple[int | str, ...]) -> onnx.ValueInfoProto:
+    def info(name: str, shape: tuple[int | str, ...]) -> bytes:
         dims: list[int | str] = list(shape)
         if dynamic and dims and not any(isinstance(d, str) for d in dims):
             dims[0] = "N"
-        return helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, dims)
+        return proto.value_info(name, FLOAT, dims)
 
-    graph = helper.make_graph(
+    graph = proto.graph_body(
         ctx.nodes,
         graph_name or "caffe_net",
         [info(name, shape) for name, shape in ctx.graph_inputs],
         [info(name, shape) for name, shape in outputs],
     )
-    opset = helper.make_opsetid("", ctx.opset)
-    model = onnx.ModelProto()
-    model.ir_version = helper.find_min_ir_version_for([opset])
-    model.producer_name = PRODUCER
-    model.producer_version = __version__
-    model.opset_import.append(opset)
-    return model.SerializeToString(), graph.SerializeToString()
-
-
-def _header(init: Initializer) -> bytes:
-    """The initializer's TensorProto fields before ``raw_data``, and the raw_data key."""
-    import onnx
-
-    tensor = onnx.TensorProto()
-    tensor.dims.extend(init.dims)
-    tensor.data_type = init.data_type
-    tensor.name = init.name
-    return tensor.SerializeToString() + _tag(9) + _varint(init.nbytes)
+    return proto.model_head(ctx.opset, PRODUCER, __version__), graph
 
 
 def write_model(
@@ -111,10 +76,10 @@ def write_model(
 ) -> WriteStats:
     """Writes the model to ``path`` atomically (nothing is left behind on failure)."""
     model_bytes, graph_bytes = build_model(ctx, outputs, ctx.graph.name)
-    headers = [_header(init) for init in ctx.initializers]
-    records = [_tag(5) + _varint(len(h) + init.nbytes) + h for h, init in zip(headers, ctx.initializers)]
+    headers = [proto.tensor_header(i.name, i.data_type, i.dims, i.nbytes) for i in ctx.initializers]
+    records = [proto.key(5, 2) + proto.varint(len(h) + i.nbytes) + h for h, i in zip(headers, ctx.initializers)]
     graph_size = len(graph_bytes) + sum(len(r) + init.nbytes for r, init in zip(records, ctx.initializers))
-    total = len(model_bytes) + len(_tag(7)) + len(_varint(graph_size)) + graph_size
+    total = len(model_bytes) + len(proto.key(7, 2)) + len(proto.varint(graph_size)) + graph_size
     if total > MAX_PROTOBUF_BYTES:
         raise OutputError(
             f"the model would take {total} bytes, beyond the 2 GiB limit of a protobuf file "
@@ -125,7 +90,7 @@ def write_model(
     with atomic_output(path, inputs) as tmp:
         with open(tmp, "wb") as f:
             f.write(model_bytes)
-            f.write(_tag(7) + _varint(graph_size))
+            f.write(proto.key(7, 2) + proto.varint(graph_size))
             f.write(graph_bytes)
             buffer = np.empty(CHUNK_VALUES, dtype=np.float32)
             for record, init in zip(records, ctx.initializers):

@@ -1,12 +1,12 @@
-"""The forks' parameter messages (proto/caffe_forks.proto) as the converters read them:
-by field name, enums by name or number, defaults of the fork people deploy, and a field
-no known fork has refused by name."""
+"""The forks' parameter messages (proto/caffe_forks.proto, generated into
+caffe2trt_bn/ir/schema.py) as the converters read them: by field name, enums by name or
+number, defaults of the fork people deploy."""
 
 from __future__ import annotations
 
 import pytest
 
-from caffe2trt_bn.export.onnx.params import has, layer_params, param_descriptor
+from caffe2trt_bn.export.onnx.params import has, layer_params
 from caffe2trt_bn.graph import build_graph
 from caffe2trt_bn.prototxt import parse
 
@@ -47,10 +47,12 @@ def test_enums_by_name_or_number_and_nested_messages() -> None:
     assert layer_params(pad).pad_type == "REFLECT"
 
 
-def test_every_fork_param_field_has_a_message() -> None:
-    from caffe2trt_bn.export.onnx.params import PARAM_FIELD
+def test_every_converted_fork_type_reads_a_message() -> None:
+    from caffe2trt_bn.export.onnx import registry
+    from caffe2trt_bn.ir.params import LAYER_PARAMS
 
-    for layer_type, field in PARAM_FIELD.items():
-        assert param_descriptor(field) is not None, (layer_type, field)
-    assert param_descriptor("no_such_param") is None
-
+    fork_types = {"PriorBox", "DetectionOutput", "Normalize", "Permute", "Upsample", "Interp", "Resize",
+                  "BilinearInterpolate", "ShuffleChannel", "ReLU6", "HardSigmoid", "Pad", "PixelShuffle",
+                  "MaxUnPool", "Unsqueeze", "ConvolutionDepthwise", "DepthwiseConvolution"}
+    assert fork_types <= set(registry.supported_types())
+    assert fork_types <= set(LAYER_PARAMS)

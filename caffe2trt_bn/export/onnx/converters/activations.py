@@ -17,7 +17,7 @@ import numpy as np
 
 from ....graph import Layer
 from ..context import Context, channel_shape
-from ..params import layer_params, param
+from ..params import layer_params
 from ..registry import converter
 
 F32 = np.float32
@@ -174,7 +174,7 @@ def threshold(ctx: Context, layer: Layer) -> None:
 @converter("Clip")
 def clip(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = param(layer, "clip_param")
+    p = layer_params(layer)
     y = ctx.output(layer, 0, ctx.shape(layer, 0))
     ctx.node(
         "Clip",
@@ -186,7 +186,7 @@ def clip(ctx: Context, layer: Layer) -> None:
 @converter("Swish")
 def swish(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    beta = param(layer, "swish_param").beta
+    beta = layer_params(layer).beta
     x = ctx.input(layer, 0)
     gate_in = _affine(ctx, layer, x, beta, 0.0, "beta")
     gate = ctx.temp(f"{layer.name}/gate")

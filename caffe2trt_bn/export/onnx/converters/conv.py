@@ -9,9 +9,9 @@ channel axis 1 (Caffe's default ``axis``) is converted.
 from __future__ import annotations
 
 from ....graph import Layer
+from ....ir.geometry import conv_geometry
 from ..context import Context
-from ..geometry import conv_geometry, conv_out, deconv_out
-from ..params import has, layer_params
+from ..params import has, layer_params, param
 from ..registry import converter
 
 
@@ -29,17 +29,17 @@ def convolution(ctx: Context, layer: Layer) -> None:
     spatial = len(shape) - 2
     if spatial not in (1, 2, 3):
         raise ctx.refuse(layer, None, f"input of shape {shape}: ONNX/TensorRT convolve 1-D to 3-D blobs")
-    g = conv_geometry(p, spatial, lambda f, m: ctx.refuse(layer, f, m))
+    g = conv_geometry(p, spatial)
     channels = shape[1]
     group = p.group
     if group < 1 or channels % group or p.num_output % group:
         raise ctx.refuse(layer, "group", f"group {group} must divide the {channels} input and {p.num_output} output channels")
     if deconv:
         wshape = (channels, p.num_output // group, *g.kernel)
-        sizes = [deconv_out(shape[2 + i], g, i) for i in range(spatial)]
+        sizes = list(g.output_size(tuple(shape[2:]), deconvolution=True))
     else:
         wshape = (p.num_output, channels // group, *g.kernel)
-        sizes = [conv_out(shape[2 + i], g, i) for i in range(spatial)]
+        sizes = list(g.output_size(tuple(shape[2:])))
     if any(s < 1 for s in sizes):
         raise ctx.refuse(layer, "kernel_size", f"leaves no output on the input of shape {shape}")
     bias = p.bias_term or ctx.folded(layer)
@@ -76,20 +76,20 @@ def im2col(ctx: Context, layer: Layer) -> None:
     order of Caffe's im2col (each output value is one input value times 1, exactly)."""
     import numpy as np
 
-    p = layer_params(layer)
+    p = param(layer, "convolution_param")
     if p.axis != 1:
         raise ctx.refuse(layer, "axis", f"only the channel axis 1 is converted, not {p.axis}")
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"Im2col is converted for 4-D blobs, this one is {shape}")
-    g = conv_geometry(p, 2, lambda f, m: ctx.refuse(layer, f, m))
+    g = conv_geometry(p, 2)
     channels = shape[1]
     taps = g.kernel[0] * g.kernel[1]
     kernels = np.zeros((channels * taps, 1, *g.kernel), dtype=np.float32)
     for c in range(channels):
         for t in range(taps):
             kernels[c * taps + t, 0, t // g.kernel[1], t % g.kernel[1]] = 1
-    sizes = [conv_out(shape[2 + i], g, i) for i in range(2)]
+    sizes = list(g.output_size(tuple(shape[2:])))
     y = ctx.output(layer, 0, (shape[0], channels * taps, *sizes))
     ctx.node(
         "Conv",

@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from ....graph import Layer
+from ....ir.geometry import conv_geometry
 from ..context import Context
-from ..geometry import conv_geometry, conv_out
 from ..params import has, layer_params
 from ..registry import converter
 from .conv import convolution
@@ -189,9 +189,9 @@ def convolution_depthwise(ctx: Context, layer: Layer) -> None:
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"ConvolutionDepthwise convolves 4-D blobs, this one is {shape}")
-    g = conv_geometry(p, 2, lambda f, m: ctx.refuse(layer, f, m))
+    g = conv_geometry(p, 2)
     n, c, h, w = shape
-    sizes = [conv_out(h, g, 0), conv_out(w, g, 1)]
+    sizes = list(g.output_size((h, w)))
     if any(s < 1 for s in sizes):
         raise ctx.refuse(layer, "kernel_size", f"leaves no output on the input of shape {shape}")
     stored = len(ctx.blobs(layer))

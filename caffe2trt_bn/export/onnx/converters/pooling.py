@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ....graph import Layer
+from ....ir.geometry import pool_geometry, pooled_extent
 from ..context import Context
-from ..geometry import pool_out
 from ..params import has, layer_params
 from ..registry import converter
 
@@ -51,7 +51,8 @@ def pool2d(
     """Emits one Caffe pooling of ``x`` (NCHW ``shape``) into the tensor ``declare(out
     shape)`` names; returns the output shape.  Shared by Pooling and SPP."""
     n, c, h, w = shape
-    sizes = tuple(pool_out(size, k, s, q, ceil) for size, k, s, q in zip((h, w), kernel, stride, pad))
+    mode = "CEIL" if ceil else "FLOOR"
+    sizes = tuple(pooled_extent(size, k, s, q, mode) for size, k, s, q in zip((h, w), kernel, stride, pad))
     if any(o < 1 for o in sizes):
         raise ctx.refuse(layer, "kernel_size", f"leaves no output on the input of shape {shape}")
     extra = [
@@ -87,36 +88,12 @@ def pooling(ctx: Context, layer: Layer) -> None:
     if len(layer.tops) > 2 or (len(layer.tops) == 2 and (p.pool != "MAX" or p.global_pooling)):
         raise ctx.refuse(layer, "top", "a second top (the argmax mask) is converted for MAX pooling with a kernel only")
     x = ctx.input(layer, 0)
+    g = pool_geometry(p, shape[2], shape[3])
     if p.global_pooling:
-        if any(has(p, f) for f in ("kernel_size", "kernel_h", "kernel_w")):
-            raise ctx.refuse(layer, "kernel_size", "global pooling takes no kernel size (Caffe refuses it)")
-        if p.pad or p.pad_h or p.pad_w or p.stride != 1 or p.stride_h not in (0, 1) or p.stride_w not in (0, 1):
-            raise ctx.refuse(layer, "pad", "global pooling needs pad 0 and stride 1 (Caffe refuses others)")
         y = ctx.output(layer, 0, (shape[0], shape[1], 1, 1))
         ctx.node("GlobalMaxPool" if p.pool == "MAX" else "GlobalAveragePool", [x], [y])
         return
-    if has(p, "kernel_size") and (has(p, "kernel_h") or has(p, "kernel_w")):
-        raise ctx.refuse(layer, "kernel_size", "either kernel_size or kernel_h/kernel_w, not both")
-    if has(p, "kernel_h") != has(p, "kernel_w"):
-        raise ctx.refuse(layer, "kernel_h", "kernel_h and kernel_w must be given together")
-    if has(p, "kernel_h"):
-        kernel = (p.kernel_h, p.kernel_w)
-    elif has(p, "kernel_size"):
-        kernel = (p.kernel_size, p.kernel_size)
-    else:
-        raise ctx.refuse(layer, "kernel_size", "is required")
-    if has(p, "pad") and (has(p, "pad_h") or has(p, "pad_w")):
-        raise ctx.refuse(layer, "pad", "either pad or pad_h/pad_w, not both")
-    pad = (p.pad_h, p.pad_w) if (has(p, "pad_h") or has(p, "pad_w")) else (p.pad, p.pad)
-    if has(p, "stride") and (has(p, "stride_h") or has(p, "stride_w")):
-        raise ctx.refuse(layer, "stride", "either stride or stride_h/stride_w, not both")
-    if has(p, "stride_h") != has(p, "stride_w"):
-        raise ctx.refuse(layer, "stride_h", "stride_h and stride_w must be given together")
-    stride = (p.stride_h, p.stride_w) if has(p, "stride_h") else (p.stride, p.stride)
-    if min(kernel) < 1 or min(stride) < 1:
-        raise ctx.refuse(layer, "kernel_size", "kernel and stride must be positive")
-    if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
-        raise ctx.refuse(layer, "pad", f"pad {pad} must be smaller than the kernel {kernel} (Caffe refuses it)")
+    kernel, stride, pad = g.kernel, g.stride, g.pad
     out = pool2d(ctx, layer, x, shape, p.pool, kernel, stride, pad, _ceil(ctx, layer, p), lambda s: ctx.output(layer, 0, s))
     if len(layer.tops) == 2:
         from .resample import pooling_mask

@@ -39,8 +39,9 @@ from __future__ import annotations
 import numpy as np
 
 from ....graph import Layer, Value
+from ....ir.spec import Message
 from ..context import Context
-from ..params import Message, has, layer_params
+from ..params import has, layer_params
 from ..registry import converter
 
 F32 = np.float32

@@ -21,8 +21,9 @@ import math
 import numpy as np
 
 from ....graph import Layer
+from ....ir.spec import Message
 from ..context import Context, channel_shape
-from ..params import Message, has, layer_params
+from ..params import has, layer_params
 from ..registry import converter
 from .normalization import reduce
 
