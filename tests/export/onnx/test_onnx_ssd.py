@@ -181,3 +181,34 @@ def test_shared_boxes_need_a_background_class(tmp_path: Path) -> None:
     folder = _edited(tmp_path, "ssd_no_detections", "background_label_id: 0", "background_label_id: -1", 2)
     with pytest.raises(Caffe2TrtError, match=r"layer 'det_none': background_label_id: -1 with share_location true"):
         to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx")
+
+
+def _docs_decode() -> object:
+    """The ``decode`` function docs/onnx.md gives for --ssd-head cut."""
+    from .harness import ROOT
+
+    text = (ROOT / "docs" / "onnx.md").read_text()
+    section = text[text.index("### `--ssd-head cut`"):]
+    code = section[section.index("```python") + len("```python"): section.index("```", section.index("```python") + 9)]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/onnx.md", "exec"), namespace)  # noqa: S102 (our own documentation)
+    return namespace["decode"]
+
+
+@pytest.mark.parametrize(("layer", "code", "vit"), [("det_center", "CENTER_SIZE", False), ("det_corner", "CORNER", False),
+                                                    ("det_corner_size", "CORNER_SIZE", True), ("det_center_vit", "CENTER_SIZE", True)])
+def test_documented_decode_gives_caffes_boxes(tmp_path: Path, layer: str, code: str, vit: bool) -> None:
+    """Every box of Caffe's detection rows is one of the boxes the documented decode makes
+    of the --ssd-head cut outputs."""
+    decode = _docs_decode()
+    d = FORK_LAYERS / "ssd_detection_variants"
+    report = to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", ssd_head="cut")
+    assert "mbox_loc" in dict(report.outputs)
+    rec, _ = recorded("fork_layers/ssd_detection_variants")
+    got = run(tmp_path / "m.onnx", rec.input)
+    boxes = decode(got["mbox_loc"], got["mbox_priorbox"], code, vit)  # type: ignore[operator]
+    rows = rec.values[(layer, 0)].reshape(-1, 7)
+    assert len(rows) > 0
+    for row in rows:
+        distance = np.abs(boxes[int(row[0])] - row[3:]).max(axis=1).min()
+        assert distance < 1e-5, (layer, row)
