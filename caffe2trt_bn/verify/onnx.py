@@ -92,6 +92,31 @@ def opencv_difference(layer: Layer) -> str | None:
         p = node.get("convolution_param")
         if p is not None and any(v != 1 for v in p.get_ints("dilation")):
             return "OpenCV dnn ignores Deconvolution's dilation"
+    return _fork_difference(layer)
+
+
+def _fork_difference(layer: Layer) -> str | None:
+    """OpenCV dnn's differences on the forks' layers (measured with OpenCV 4.14 when
+    fixtures/fork_layers was made, see its README); layers OpenCV does not have make it
+    refuse the whole net, which the verification reports as such."""
+    node = layer.node
+    if layer.type == "DetectionOutput":
+        return "OpenCV dnn lists DetectionOutput's rows by score and pads them with zero rows"
+    if layer.type == "PriorBox":
+        p = node.get("prior_box_param")
+        sizes = [*p.get_floats("min_size"), *p.get_floats("max_size")] if p is not None else []
+        if (
+            p is None
+            or any(v != int(v) for v in sizes)
+            or any(p.get(f) is not None for f in ("img_size", "img_h", "img_w"))
+            or len(p.get_floats("variance")) != 4
+            or len(layer.bottoms) != 2
+        ):
+            return "OpenCV dnn keeps PriorBox sizes as floats, ignores img_size/img_h/img_w and needs four variances and the image bottom"
+    if layer.type == "ReLU6":
+        p = node.get("relu6_param")
+        if p is not None and (p.get_float("threshold", 6.0) != 6.0 or p.get_float("negative_slope", 0.0) != 0.0):
+            return "OpenCV dnn ignores ReLU6's threshold and negative_slope"
     return None
 
 

@@ -138,3 +138,29 @@ def test_a_missing_layer_without_a_written_filler_stays_an_error(tmp_path: Path)
     folder = _filler_case(tmp_path, ' weight_filler { type: "constant" value: 0.1 }', "")
     with pytest.raises(Caffe2TrtError, match=r"layer 'const_ip': InnerProduct layer is not in the caffemodel"):
         to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "out.onnx")
+
+
+@pytest.mark.parametrize(
+    ("case", "unchecked"),
+    [("act_relu6_hard", {"relu6_t3_s01"}), ("ssd_bn_three_scale", {"detection_out"})],
+)
+def test_verify_with_opencv_reports_its_fork_differences(tmp_path: Path, case: str, unchecked: set[str]) -> None:
+    """--verify against OpenCV dnn: its measured differences on fork layers (ReLU6's
+    parameters, DetectionOutput's row order) are reported as unchecked, not as failures,
+    and the other outputs agree."""
+    pytest.importorskip("cv2")
+    from caffe2trt_bn.export.onnx import ExportOptions, export_net
+    from caffe2trt_bn.net import load_net
+    from caffe2trt_bn.verify.onnx import pycaffe_available, verify_onnx
+
+    from .harness import FORK_LAYERS
+
+    if pycaffe_available():
+        pytest.skip("pycaffe imports: --verify uses it instead of OpenCV dnn")
+    d = FORK_LAYERS / case
+    net = load_net(d / "deploy.prototxt", d / "net.caffemodel")
+    report = export_net(net, tmp_path / "m.onnx", ExportOptions())
+    result = verify_onnx(net, tmp_path / "m.onnx", [name for name, _ in report.outputs])
+    assert result.reference == "opencv"
+    assert {c.blob for c in result.checks if c.status == "unchecked"} == unchecked
+    assert all(c.status == "ok" for c in result.checks if c.blob not in unchecked)
