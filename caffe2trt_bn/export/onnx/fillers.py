@@ -41,6 +41,9 @@ FILLED_TYPES = ("Convolution", "Deconvolution", "ConvolutionDepthwise", "InnerPr
 
 DETERMINISTIC = ("constant", "bilinear")
 
+#: The most float32 values one filled blob may hold: a protobuf file holds 2 GiB.
+MAX_FILLED_VALUES = (1 << 31) // 4
+
 
 def fill(filler: Message, shape: tuple[int, ...], refuse: object) -> np.ndarray:
     """The values Caffe's ``filler`` gives a blob of ``shape`` (float32, flat)."""
@@ -99,6 +102,8 @@ def filled_blobs(ctx: Context, layer: Layer) -> list[Blob] | None:
     fillers = [p.weight_filler, p.bias_filler][: 2 if p.bias_term else 1]
     blobs = []
     for filler, blob_shape in zip(fillers, shapes):
+        if math.prod(blob_shape) > MAX_FILLED_VALUES:
+            raise refuse(f"its blob {blob_shape} would not fit an ONNX file (2 GiB)")
         values = fill(filler, blob_shape, refuse)
         blobs.append(Blob(tuple(blob_shape), values, (0, 0)))
     kinds = " and ".join(f.type for f in fillers)

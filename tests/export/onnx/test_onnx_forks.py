@@ -164,3 +164,12 @@ def test_verify_with_opencv_reports_its_fork_differences(tmp_path: Path, case: s
     assert result.reference == "opencv"
     assert {c.blob for c in result.checks if c.status == "unchecked"} == unchecked
     assert all(c.status == "ok" for c in result.checks if c.blob not in unchecked)
+
+
+def test_a_filled_blob_too_large_for_onnx_is_refused(tmp_path: Path) -> None:
+    from caffe2trt_bn.errors import Caffe2TrtError
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    folder = _filler_case(tmp_path, "num_output: 3 weight_filler", "num_output: 600000000 weight_filler")
+    with pytest.raises(Caffe2TrtError, match=r"layer 'const_ip': weight_filler: .* would not fit an ONNX file"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "out.onnx")

@@ -202,3 +202,9 @@ def test_sizes_caffe_cannot_compute_are_refused(tmp_path: Path, layer: str, why:
     proto, model = write_net(tmp_path, f'layer {{ name: "l" {layer} bottom: "data" top: "l" }}\n')
     with pytest.raises(Caffe2TrtError, match=why):
         to_onnx(proto, model, tmp_path / "out.onnx")
+
+
+def test_a_mask_plane_past_exact_float_indices_is_refused(tmp_path: Path) -> None:
+    d = FORK_LAYERS / "maxunpool_segnet"
+    with pytest.raises(Caffe2TrtError, match=r"layer 'pool': top: a mask of a 5000x4000 plane"):
+        to_onnx(d / "deploy.prototxt", d / "net.caffemodel", tmp_path / "m.onnx", input_shape=(1, 3, 5000, 4000))

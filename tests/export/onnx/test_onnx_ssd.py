@@ -56,7 +56,7 @@ def test_detection_rows_are_compared(tmp_path: Path) -> None:
         assert got[d].shape == rec.values[(d, 0)].shape
 
 
-@pytest.mark.parametrize("case", ["fork_layers/ssd_bn_three_scale", "fork_layers/ssd_no_detections"])
+@pytest.mark.parametrize("case", ["fork_layers/ssd_bn_three_scale", "fork_layers/ssd_no_detections", "fork_layers/ssd_eta_crafted"])
 def test_dynamic_batch(case: str, tmp_path: Path) -> None:
     result = check_case(case, tmp_path / "model.onnx", dynamic_batch=True)
     assert result.failures == []
@@ -93,6 +93,7 @@ def test_ssd_head_cut_ends_at_the_detection_inputs(tmp_path: Path) -> None:
 
 def _edited(tmp_path: Path, case: str, old: str, new: str, count: int = 1) -> Path:
     folder = tmp_path / "case"
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copytree(FORK_LAYERS / case, folder)
     text = (folder / "deploy.prototxt").read_text()
     assert text.count(old) >= count
@@ -212,3 +213,27 @@ def test_documented_decode_gives_caffes_boxes(tmp_path: Path, layer: str, code: 
     for row in rows:
         distance = np.abs(boxes[int(row[0])] - row[3:]).max(axis=1).min()
         assert distance < 1e-5, (layer, row)
+
+
+def test_nms_threshold_above_one_keeps_every_box(tmp_path: Path) -> None:
+    """Caffe takes any nms_threshold >= 0; above 1 no IoU reaches it.  ONNX NMS takes
+    thresholds in [0, 1] only: the export gives the rows of threshold 1."""
+    rows = {}
+    for t in ("1", "7.5"):
+        folder = _edited(tmp_path / t, "ssd_eta_crafted", "nms_threshold: 0.8 eta: 0.75", f"nms_threshold: {t}")
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / t / "m.onnx")
+        rows[t] = run(tmp_path / t / "m.onnx", np.load(folder / "input.npy"))["det_eta_08_075"]
+    np.testing.assert_array_equal(rows["1"], rows["7.5"])
+    assert rows["1"].shape[2] == 24  # every candidate above the threshold of both images
+
+
+def test_adaptive_nms_unrolls_a_bounded_number_of_steps(tmp_path: Path) -> None:
+    folder = _edited(tmp_path, "ssd_eta_corner_keep", "nms_threshold: 0.7 top_k: 40 eta: 0.9", "nms_threshold: 100 top_k: 40 eta: 0.9")
+    with pytest.raises(Caffe2TrtError, match=r"layer 'det_eta': eta: the threshold changes over 40 kept boxes"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx")
+
+
+def test_priorbox_aspect_ratio_must_be_positive(tmp_path: Path) -> None:
+    folder = _edited(tmp_path, "priorbox_variants", "min_size: 16 aspect_ratio: 3", "min_size: 16 aspect_ratio: 0")
+    with pytest.raises(Caffe2TrtError, match=r"layer 'pb_one_var': aspect_ratio: must be positive"):
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx")

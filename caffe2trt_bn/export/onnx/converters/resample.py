@@ -267,6 +267,8 @@ def pooling_mask(
     oh, ow = out_hw
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, pad
     name = layer.name
+    if h * w > 1 << 24:
+        raise ctx.refuse(layer, "top", f"a mask of a {h}x{w} plane: Caffe's float mask holds exact indices up to 2^24 only")
     end_h, end_w = max(0, (oh - 1) * sh + kh - (h + 2 * ph)), max(0, (ow - 1) * sw + kw - (w + 2 * pw))
     hp, wp = h + 2 * ph + end_h, w + 2 * pw + end_w
     padded = ctx.temp(f"{name}/mask_input")

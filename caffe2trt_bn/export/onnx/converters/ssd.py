@@ -106,6 +106,8 @@ def prior_boxes(
         return np.zeros(0, F32), "max_size: one per min_size"
     if any(b <= a for a, b in zip(mins, maxs)):
         return np.zeros(0, F32), "max_size: must be greater than min_size"
+    if any(a <= 0 for a in p.aspect_ratio):
+        return np.zeros(0, F32), "aspect_ratio: must be positive (Caffe would make boxes of NaN)"
     ratios = [F32(1.0)]
     for ar in (F32(a) for a in p.aspect_ratio):
         if any(abs(float(ar) - float(r)) < 1e-6 for r in ratios):
@@ -227,6 +229,10 @@ class _Graph:
         return self.op("Reshape", [x, self.ints(f"{hint}_shape", dims)], hint)
 
 
+#: The most NMS steps unrolled while ``eta`` still changes the threshold.
+MAX_ADAPTIVE_STEPS = 32
+
+
 def _nms_schedule(t0: float, eta: float) -> list[float]:
     """The IoU thresholds weiliu89's adaptive NMS compares with once 1, 2, ... boxes are
     kept (float32, as the C++ keeps them), up to the first that no longer changes."""
@@ -344,7 +350,13 @@ def detection_output(ctx: Context, layer: Layer) -> None:
     if nms is None:
         kept = g.op("Equal", [values, values], "kept")
     else:
-        kept = _suppress(ctx, g, cand, values, k1, fg, nms[0], threshold)
+        schedule = nms[0][: k1 + 1]  # past k1 kept boxes no candidate is left
+        if len(schedule) > MAX_ADAPTIVE_STEPS + 1:
+            raise ctx.refuse(
+                layer, "eta", f"the threshold changes over {len(schedule) - 1} kept boxes; the exporter unrolls at most "
+                f"{MAX_ADAPTIVE_STEPS} (lower nms_threshold or nms_param.top_k, or raise eta)"
+            )
+        kept = _suppress(ctx, g, cand, values, k1, fg, schedule, threshold)
     if cut:
         kept = _keep_best(g, kept, values, fg * k1, keep_top_k)
     _rows(g, cand, values, kept, images, foreground, batch, y)
@@ -370,8 +382,11 @@ def _image_index(ctx: Context, g: _Graph, batch: int) -> str:
     dynamic batch)."""
     if not ctx.options.dynamic_batch:
         return g.const("images", np.arange(batch, dtype=F32))
-    n = g.op("Gather", [g.op("Shape", [ctx.input(g.layer, 0)], "loc_shape"), g.const("zero", np.int64(0), np.int64)], "n")
-    count = g.op("Range", [g.const("start", np.int64(0), np.int64), n, g.const("step", np.int64(1), np.int64)], "image_ids")
+    scalar = g.ints("scalar", [])  # Range takes 0-d inputs: 1-element vectors reshaped to ()
+    n = g.op("Reshape", [g.slice(g.op("Shape", [ctx.input(g.layer, 0)], "loc_shape"), 0, 1, 0, "n_vec1"), scalar], "n")
+    start = g.op("Reshape", [g.ints("start", [0]), scalar], "start0")
+    step = g.op("Reshape", [g.ints("step", [1]), scalar], "step1")
+    count = g.op("Range", [start, n, step], "image_ids")
     return g.op("Cast", [count], "images", to=1)
 
 
@@ -450,7 +465,7 @@ def _suppress(
         scores2, pre_kept = _adaptive_steps(g, boxes, scores2, k1, schedule, threshold)
     lowest = float(np.finfo(F32).min)
     inputs = [boxes, g.op("Unsqueeze", [scores2, g.ints("axis1", [1])], "nms_scores"), g.ints("max_boxes", [k1]),
-              g.const("iou", np.array([schedule[-1]], F32))]
+              g.const("iou", np.array([min(schedule[-1], 1.0)], F32))]  # an IoU never exceeds 1: same decisions
     floor = threshold if threshold is not None else (lowest if pre_kept is not None else None)
     if floor is not None:
         inputs.append(g.const("score_floor", np.array([floor], F32)))
