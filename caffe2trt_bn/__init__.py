@@ -12,6 +12,8 @@ Public API:
 * :func:`to_deploy` - rewrite a train_val prototxt as a deploy prototxt (TEST-phase net,
   one Input layer, Softmax instead of SoftmaxWithLoss, BatchNorm on its stored
   statistics), byte for byte otherwise;
+* :func:`to_onnx` - export the whole net to ONNX for TensorRT's ONNX parser
+  (:class:`OnnxReport` says what was written);
 * :class:`Caffe2TrtError` - base class of every error caused by the input.
 """
 
@@ -36,6 +38,8 @@ _EXPORTS = {
     "verify_fold": ".folding",
     "FoldResult": ".folding",
     "FoldedGroup": ".folding",
+    "to_onnx": ".export.onnx",
+    "OnnxReport": ".export.onnx",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from .errors import Caffe2TrtError, Caffe2TrtWarning
     from .export import save
     from .conversion import ScaleWeights, extract
+    from .export.onnx import OnnxReport, to_onnx
     from .folding import FoldedGroup, FoldResult, fold, verify_fold
 
 

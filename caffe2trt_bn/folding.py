@@ -141,7 +141,7 @@ class FoldResult:
 
 
 @dataclass(eq=False)
-class _Target:
+class FoldTarget:
     """The layer that computes one or more groups after folding.
 
     For a producer, ``layer`` is the Convolution/Deconvolution/InnerProduct; for a new
@@ -344,40 +344,7 @@ def plan_fold(net: Net) -> FoldPlan:
             file=net.prototxt_path,
             layer=training_only[0].get_string("name", ""),
         )
-    graph = net.graph
-    uses = _BlobUses.of(graph)
-    targets: list[_Target] = []
-    placed: set[_Target] = set()  # the same targets, for a membership test (by identity)
-    by_output: dict[Value, _Target] = {}
-    report: list[FoldedGroup] = []
-    param_users: dict[str, list[Layer]] = {}
-    for layer in graph.layers:
-        for name in _param_names(layer):
-            param_users.setdefault(name, []).append(layer)
-    computed, diagnostics = compute_groups(net)
-    for item in computed:
-        group, affine = item.group, item.affine
-        target, reason = _place(graph, uses, group, affine, by_output, param_users)
-        if target is None:
-            target = _Target(group.bn, True, affine, group.output.blob, group.input.blob)
-            target.add(group)
-            _check_moved_write(graph, uses, target)
-            targets.append(target)
-        elif target not in placed:  # a new producer target, not an earlier group's
-            targets.append(target)
-        placed.add(target)
-        by_output[group.output] = target
-        report.append(
-            FoldedGroup(
-                name=group.name,
-                layers=[layer.name for layer in group.layers],
-                action="scale" if target.is_scale else "folded",
-                into=target.layer.name,
-                channels=affine.channels,
-                reason=reason,
-                notes=list(group.notes),
-            )
-        )
+    targets, report, diagnostics = place_groups(net)
     edits: dict[int, LayerEdit] = {}
     stored: dict[str, list[int]] = {}
     for i, layer in enumerate(net.model.layers):
@@ -395,7 +362,7 @@ def plan_fold(net: Net) -> FoldPlan:
             _edit_stored(net, stored, target.layer.name, payload, edits)
         else:
             try:
-                rewrite, bias_added = _producer_rewrite(net, target)
+                rewrite, bias_added = producer_rewrite(net, target)
             except Caffe2TrtError as exc:  # e.g. a bad bias_term value of the producer
                 raise exc.with_context(layer=target.layer.name) from None
             _edit_stored(net, stored, target.layer.name, rewrite, edits)
@@ -416,14 +383,64 @@ def plan_fold(net: Net) -> FoldPlan:
     return FoldPlan(net, report, [layer.name for layer in removed], diagnostics, text, edits)
 
 
+def place_groups(
+    net: Net, *, check_moved_writes: bool = True
+) -> tuple[list[FoldTarget], list[FoldedGroup], list[Diagnostic]]:
+    """Where every BatchNorm group of ``net`` goes when folded: the targets (producers
+    that absorb groups, Scale layers that replace them), one report entry per group, and
+    the model warnings.  The one decision shared by :func:`fold` and the ONNX export's
+    ``--bn fold``, so both give the same numbers bit for bit.
+
+    ``check_moved_writes`` refuses nets where a new Scale layer, written at its
+    BatchNorm's place, would change what a layer in between sees (a prototxt edit
+    problem; a graph of distinct values, like ONNX's, has no such problem).
+    """
+    graph = net.graph
+    uses = _BlobUses.of(graph)
+    targets: list[FoldTarget] = []
+    placed: set[FoldTarget] = set()  # the same targets, for a membership test (by identity)
+    by_output: dict[Value, FoldTarget] = {}
+    report: list[FoldedGroup] = []
+    param_users: dict[str, list[Layer]] = {}
+    for layer in graph.layers:
+        for name in _param_names(layer):
+            param_users.setdefault(name, []).append(layer)
+    computed, diagnostics = compute_groups(net)
+    for item in computed:
+        group, affine = item.group, item.affine
+        target, reason = _place(graph, uses, group, affine, by_output, param_users)
+        if target is None:
+            target = FoldTarget(group.bn, True, affine, group.output.blob, group.input.blob)
+            target.add(group)
+            if check_moved_writes:
+                _check_moved_write(graph, uses, target)
+            targets.append(target)
+        elif target not in placed:  # a new producer target, not an earlier group's
+            targets.append(target)
+        placed.add(target)
+        by_output[group.output] = target
+        report.append(
+            FoldedGroup(
+                name=group.name,
+                layers=[layer.name for layer in group.layers],
+                action="scale" if target.is_scale else "folded",
+                into=target.layer.name,
+                channels=affine.channels,
+                reason=reason,
+                notes=list(group.notes),
+            )
+        )
+    return targets, report, diagnostics
+
+
 def _place(
     graph: Graph,
     uses: _BlobUses,
     group: Group,
     affine: Affine,
-    by_output: dict[Value, _Target],
+    by_output: dict[Value, FoldTarget],
     param_users: dict[str, list[Layer]],
-) -> tuple[_Target | None, str | None]:
+) -> tuple[FoldTarget | None, str | None]:
     """The existing or new producer target of ``group``, or (None, why not)."""
     value = group.input
     others = [r.name for r in graph.readers_of(value) if r is not group.bn]
@@ -452,7 +469,7 @@ def _place(
     clash = uses.clash(group.output.blob, producer.index, group.last.index, {layer.index for layer in group.layers})
     if clash is not None:
         return None, _clash_reason(group.output.blob, producer.name, clash)
-    target = _Target(producer, False, affine, group.output.blob, "")
+    target = FoldTarget(producer, False, affine, group.output.blob, "")
     target.add(group)
     return target, None
 
@@ -494,7 +511,7 @@ def _clash_reason(blob: str, writer: str, clash: Layer) -> str:
     return f"making {writer!r} write {blob!r} would change the {blob!r} that {clash.name!r} sees"
 
 
-def _check_moved_write(graph: Graph, uses: _BlobUses, target: _Target) -> None:
+def _check_moved_write(graph: Graph, uses: _BlobUses, target: FoldTarget) -> None:
     """A new Scale writes the group's output at the BatchNorm's place: refuse nets where
     that changes what a layer in between sees."""
     group = target.groups[0]
@@ -524,7 +541,7 @@ def _edit_stored(
         edits[i] = edit if i == indices[-1] else None
 
 
-def _producer_rewrite(net: Net, target: _Target) -> tuple[RewriteBlobs, bool]:
+def producer_rewrite(net: Net, target: FoldTarget) -> tuple[RewriteBlobs, bool]:
     """The new blobs of a producer target (values computed when written) and whether
     a bias blob is added."""
     layer = target.layer
@@ -655,7 +672,7 @@ def _array_blob(values: np.ndarray, double: bool, keep_from: Blob | None, shape:
 # --- prototxt edits -----------------------------------------------------------------
 
 
-def _edit_prototxt(doc: Document, targets: list[_Target], removed: list[Layer], added_bias: set[str]) -> str:
+def _edit_prototxt(doc: Document, targets: list[FoldTarget], removed: list[Layer], added_bias: set[str]) -> str:
     """Applies the fold to the lossless tree and returns the new text.
 
     The Scale layers replace their BatchNorms and the folded layers go in one pass each
@@ -688,7 +705,7 @@ def _edit_prototxt(doc: Document, targets: list[_Target], removed: list[Layer], 
     return doc.render()
 
 
-def _scale_layer_text(target: _Target) -> str:
+def _scale_layer_text(target: FoldTarget) -> str:
     """The prototxt text of the Scale layer that replaces a group (named after its BatchNorm)."""
     node = target.layer.node
     lines = [

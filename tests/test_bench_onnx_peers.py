@@ -89,10 +89,13 @@ def test_cases_of_the_three_suites_are_found() -> None:
 @pytest.mark.parametrize("suite", ["zoo", "fork_layers"])
 def test_graph_outputs_are_the_listed_outputs(suite: str) -> None:
     """The BatchNorm cases list no outputs; the graph's are used there.  Where a case lists
-    them, the graph gives the same blobs."""
+    them, the graph Caffe ran gives the same blobs (``caffe_deploy.prototxt`` where the case
+    recorded stand-ins for layers its Caffe lacks: a stand-in may read fewer bottoms)."""
     for case in find_cases(FIXTURES):
         if case.suite == suite:
-            assert sorted(graph_outputs(case.deploy)) == sorted(case.outputs()), case.name
+            ran = case.folder / "caffe_deploy.prototxt"
+            net = ran if ran.exists() else case.deploy
+            assert sorted(graph_outputs(net)) == sorted(case.outputs()), case.name
 
 
 def test_an_output_written_in_place_is_its_last_writers_record() -> None:

@@ -2,7 +2,7 @@
 
 ``caffe-bn-merge DEPLOY CAFFEMODEL`` runs the main job (:mod:`.merge`); the first
 argument may instead name a command, each in its own module with a ``run(argv)``
-function: ``to-deploy``, ``fold``, ``inspect``.
+function: ``to-deploy``, ``fold``, ``inspect``, ``onnx``.
 
 Exit codes: 0 success, 1 a user error (bad or missing file, a model that cannot be
 converted; printed as one line, no traceback), 2 a usage error.  Any other exception
@@ -34,7 +34,7 @@ from ..gcpause import gc_paused
 PROG = "caffe-bn-merge"
 
 #: Command name -> module (under this package) whose ``run(argv) -> int`` handles it.
-COMMANDS: dict[str, str] = {"to-deploy": "to_deploy", "fold": "fold", "inspect": "inspect"}
+COMMANDS: dict[str, str] = {"to-deploy": "to_deploy", "fold": "fold", "inspect": "inspect", "onnx": "onnx"}
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -16,7 +16,7 @@ from ..errors import GraphError
 from .params import field_error, has
 from .schema import ConvolutionParameter, PoolingParameter
 
-__all__ = ["ConvGeometry", "PoolGeometry", "conv_geometry", "pool_geometry"]
+__all__ = ["ConvGeometry", "PoolGeometry", "conv_geometry", "pool_geometry", "pooled_extent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,13 @@ def _pool_pair(p: PoolingParameter, name: str, name_h: str, name_w: str) -> tupl
     if name == "stride" and (value[0] <= 0 or value[1] <= 0):
         raise field_error(p, name, "stride must be greater than zero")
     return value
+
+
+def pooled_extent(size: int, kernel: int, stride: int, pad: int, round_mode: str) -> int:
+    """Caffe's pooled extent of ``size`` values: rounded up (``CEIL``) or down, then one
+    less when the last window would start in the padding.  Public for the windows other
+    layers pool with (SPP's levels, LRN within a channel)."""
+    return _pooled(size, kernel, stride, pad, round_mode)
 
 
 def _pooled(size: int, kernel: int, stride: int, pad: int, round_mode: str) -> int:

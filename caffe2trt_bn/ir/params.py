@@ -106,6 +106,24 @@ LAYER_PARAMS: dict[str, tuple[str, type[Message]]] = {
     "TanH": ("tanh_param", schema.TanHParameter),
     "Threshold": ("threshold_param", schema.ThresholdParameter),
     "Tile": ("tile_param", schema.TileParameter),
+    # Forks' layers (proto/caffe_forks.proto), converted by the ONNX exporter.
+    "BilinearInterpolate": ("bilinear_interpolate_param", schema.BilinearInterpolateParameter),
+    "ConvolutionDepthwise": ("convolution_param", schema.ConvolutionParameter),
+    "DepthwiseConvolution": ("convolution_param", schema.ConvolutionParameter),
+    "DetectionOutput": ("detection_output_param", schema.DetectionOutputParameter),
+    "HardSigmoid": ("hardsigmoid_param", schema.HardSigmoidParameter),
+    "Interp": ("interp_param", schema.InterpParameter),
+    "MaxUnPool": ("max_unpool_param", schema.MaxUnPoolParameter),
+    "Normalize": ("norm_param", schema.NormalizeParameter),
+    "Pad": ("pad_param", schema.PadParameter),
+    "Permute": ("permute_param", schema.PermuteParameter),
+    "PixelShuffle": ("pixelshuffle_param", schema.PixelShuffleParameter),
+    "PriorBox": ("prior_box_param", schema.PriorBoxParameter),
+    "ReLU6": ("relu6_param", schema.ReLU6Parameter),
+    "Resize": ("resize_param", schema.ResizeParameter),
+    "ShuffleChannel": ("shuffle_channel_param", schema.ShuffleChannelParameter),
+    "Unsqueeze": ("unsqueeze_param", schema.UnsqueezeParameter),
+    "Upsample": ("upsample_param", schema.UpsampleParameter),
 }
 
 _LAYER_FIELDS = schema.LayerParameter.FIELDS

@@ -41,6 +41,12 @@ ENUMS: dict[str, dict[str, int]] = {
     'V0LayerParameter.PoolMethod': {'MAX': 0, 'AVE': 1, 'STOCHASTIC': 2},
     'BNParameter.Engine': {'DEFAULT': 0, 'CAFFE': 1, 'CUDNN': 2},
     'BNParameter.BNMode': {'LEARN': 0, 'INFERENCE': 1},
+    'PriorBoxParameter.CodeType': {'CORNER': 1, 'CENTER_SIZE': 2, 'CORNER_SIZE': 3},
+    'DetectionOutputParameter.CodeType': {'CORNER': 1, 'CENTER_SIZE': 2, 'CORNER_SIZE': 3},
+    'SsdResizeParameter.Resize_mode': {'WARP': 1, 'FIT_SMALL_SIZE': 2, 'FIT_LARGE_SIZE_AND_PAD': 3},
+    'SsdResizeParameter.Pad_mode': {'CONSTANT': 1, 'MIRRORED': 2, 'REPEAT_NEAREST': 3},
+    'SsdResizeParameter.Interp_mode': {'LINEAR': 1, 'AREA': 2, 'NEAREST': 3, 'CUBIC': 4, 'LANCZOS4': 5},
+    'PadParameter.PadType': {'CONSTANT': 0, 'REPLICATE': 1, 'REFLECT': 2},
 }
 
 
@@ -2860,6 +2866,718 @@ class BNParameter(Message):
 #: The default instance of BNParameter (what an absent field of that type reads as).
 DEFAULT_BNParameter = BNParameter()
 
+class PriorBoxParameter(Message):
+    """``PriorBoxParameter`` (proto/caffe_forks.proto, line 60)."""
+
+    __slots__ = ('aspect_ratio', 'clip', 'flip', 'img_h', 'img_size', 'img_w', 'max_size', 'min_size', 'offset', 'step', 'step_h', 'step_w', 'variance')
+    __match_args__ = ('min_size', 'max_size', 'aspect_ratio', 'flip', 'clip', 'variance', 'img_size', 'img_h', 'img_w', 'step', 'step_h', 'step_w', 'offset')
+
+    min_size: tuple[float, ...]
+    max_size: tuple[float, ...]
+    aspect_ratio: tuple[float, ...]
+    flip: bool
+    clip: bool
+    variance: tuple[float, ...]
+    img_size: int
+    img_h: int
+    img_w: int
+    step: float
+    step_h: float
+    step_w: float
+    offset: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'min_size': FieldSpec('min_size', 1, 'repeated', 'float', 'float', (), None, None, False),
+        'max_size': FieldSpec('max_size', 2, 'repeated', 'float', 'float', (), None, None, False),
+        'aspect_ratio': FieldSpec('aspect_ratio', 3, 'repeated', 'float', 'float', (), None, None, False),
+        'flip': FieldSpec('flip', 4, 'optional', 'bool', 'bool', True, None, None, False),
+        'clip': FieldSpec('clip', 5, 'optional', 'bool', 'bool', False, None, None, False),
+        'variance': FieldSpec('variance', 6, 'repeated', 'float', 'float', (), None, None, False),
+        'img_size': FieldSpec('img_size', 7, 'optional', 'uint32', 'int', 0, None, None, False),
+        'img_h': FieldSpec('img_h', 8, 'optional', 'uint32', 'int', 0, None, None, False),
+        'img_w': FieldSpec('img_w', 9, 'optional', 'uint32', 'int', 0, None, None, False),
+        'step': FieldSpec('step', 10, 'optional', 'float', 'float', 0.0, None, None, False),
+        'step_h': FieldSpec('step_h', 11, 'optional', 'float', 'float', 0.0, None, None, False),
+        'step_w': FieldSpec('step_w', 12, 'optional', 'float', 'float', 0.0, None, None, False),
+        'offset': FieldSpec('offset', 13, 'optional', 'float', 'float', 0.5, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'CodeType': ENUMS['PriorBoxParameter.CodeType']}
+
+    def __init__(
+        self,
+        min_size: tuple[float, ...] = (),
+        max_size: tuple[float, ...] = (),
+        aspect_ratio: tuple[float, ...] = (),
+        flip: bool = True,
+        clip: bool = False,
+        variance: tuple[float, ...] = (),
+        img_size: int = 0,
+        img_h: int = 0,
+        img_w: int = 0,
+        step: float = 0.0,
+        step_h: float = 0.0,
+        step_w: float = 0.0,
+        offset: float = 0.5,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'min_size', min_size)
+        _set(self, 'max_size', max_size)
+        _set(self, 'aspect_ratio', aspect_ratio)
+        _set(self, 'flip', flip)
+        _set(self, 'clip', clip)
+        _set(self, 'variance', variance)
+        _set(self, 'img_size', img_size)
+        _set(self, 'img_h', img_h)
+        _set(self, 'img_w', img_w)
+        _set(self, 'step', step)
+        _set(self, 'step_h', step_h)
+        _set(self, 'step_w', step_w)
+        _set(self, 'offset', offset)
+
+
+#: The default instance of PriorBoxParameter (what an absent field of that type reads as).
+DEFAULT_PriorBoxParameter = PriorBoxParameter()
+
+class NonMaximumSuppressionParameter(Message):
+    """``NonMaximumSuppressionParameter`` (proto/caffe_forks.proto, line 106)."""
+
+    __slots__ = ('eta', 'nms_threshold', 'top_k')
+    __match_args__ = ('nms_threshold', 'top_k', 'eta')
+
+    nms_threshold: float  # 0.3 as float32
+    top_k: int
+    eta: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'nms_threshold': FieldSpec('nms_threshold', 1, 'optional', 'float', 'float', 0.30000001192092896, None, None, False),
+        'top_k': FieldSpec('top_k', 2, 'optional', 'int32', 'int', 0, None, None, False),
+        'eta': FieldSpec('eta', 3, 'optional', 'float', 'float', 1.0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        nms_threshold: float = 0.30000001192092896,
+        top_k: int = 0,
+        eta: float = 1.0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'nms_threshold', nms_threshold)
+        _set(self, 'top_k', top_k)
+        _set(self, 'eta', eta)
+
+
+#: The default instance of NonMaximumSuppressionParameter (what an absent field of that type reads as).
+DEFAULT_NonMaximumSuppressionParameter = NonMaximumSuppressionParameter()
+
+class SsdResizeParameter(Message):
+    """``SsdResizeParameter`` (proto/caffe_forks.proto, line 124)."""
+
+    __slots__ = ('height', 'height_scale', 'interp_mode', 'pad_mode', 'pad_value', 'prob', 'resize_mode', 'width', 'width_scale')
+    __match_args__ = ('prob', 'resize_mode', 'height', 'width', 'height_scale', 'width_scale', 'pad_mode', 'pad_value', 'interp_mode')
+
+    prob: float
+    resize_mode: str
+    height: int
+    width: int
+    height_scale: int
+    width_scale: int
+    pad_mode: str
+    pad_value: tuple[float, ...]
+    interp_mode: tuple[str, ...]
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'prob': FieldSpec('prob', 1, 'optional', 'float', 'float', 1.0, None, None, False),
+        'resize_mode': FieldSpec('resize_mode', 2, 'optional', 'Resize_mode', 'enum', 'WARP', ENUMS['SsdResizeParameter.Resize_mode'], None, False),
+        'height': FieldSpec('height', 3, 'optional', 'uint32', 'int', 0, None, None, False),
+        'width': FieldSpec('width', 4, 'optional', 'uint32', 'int', 0, None, None, False),
+        'height_scale': FieldSpec('height_scale', 8, 'optional', 'uint32', 'int', 0, None, None, False),
+        'width_scale': FieldSpec('width_scale', 9, 'optional', 'uint32', 'int', 0, None, None, False),
+        'pad_mode': FieldSpec('pad_mode', 5, 'optional', 'Pad_mode', 'enum', 'CONSTANT', ENUMS['SsdResizeParameter.Pad_mode'], None, False),
+        'pad_value': FieldSpec('pad_value', 6, 'repeated', 'float', 'float', (), None, None, False),
+        'interp_mode': FieldSpec('interp_mode', 7, 'repeated', 'Interp_mode', 'enum', (), ENUMS['SsdResizeParameter.Interp_mode'], None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Resize_mode': ENUMS['SsdResizeParameter.Resize_mode'], 'Pad_mode': ENUMS['SsdResizeParameter.Pad_mode'], 'Interp_mode': ENUMS['SsdResizeParameter.Interp_mode']}
+
+    def __init__(
+        self,
+        prob: float = 1.0,
+        resize_mode: str = 'WARP',
+        height: int = 0,
+        width: int = 0,
+        height_scale: int = 0,
+        width_scale: int = 0,
+        pad_mode: str = 'CONSTANT',
+        pad_value: tuple[float, ...] = (),
+        interp_mode: tuple[str, ...] = (),
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'prob', prob)
+        _set(self, 'resize_mode', resize_mode)
+        _set(self, 'height', height)
+        _set(self, 'width', width)
+        _set(self, 'height_scale', height_scale)
+        _set(self, 'width_scale', width_scale)
+        _set(self, 'pad_mode', pad_mode)
+        _set(self, 'pad_value', pad_value)
+        _set(self, 'interp_mode', interp_mode)
+
+
+#: The default instance of SsdResizeParameter (what an absent field of that type reads as).
+DEFAULT_SsdResizeParameter = SsdResizeParameter()
+
+class SaveOutputParameter(Message):
+    """``SaveOutputParameter`` (proto/caffe_forks.proto, line 113)."""
+
+    __slots__ = ('label_map_file', 'name_size_file', 'num_test_image', 'output_directory', 'output_format', 'output_name_prefix', 'resize_param')
+    __match_args__ = ('output_directory', 'output_name_prefix', 'output_format', 'label_map_file', 'name_size_file', 'num_test_image', 'resize_param')
+
+    output_directory: str
+    output_name_prefix: str
+    output_format: str
+    label_map_file: str
+    name_size_file: str
+    num_test_image: int
+    resize_param: SsdResizeParameter
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'output_directory': FieldSpec('output_directory', 1, 'optional', 'string', 'string', '', None, None, False),
+        'output_name_prefix': FieldSpec('output_name_prefix', 2, 'optional', 'string', 'string', '', None, None, False),
+        'output_format': FieldSpec('output_format', 3, 'optional', 'string', 'string', '', None, None, False),
+        'label_map_file': FieldSpec('label_map_file', 4, 'optional', 'string', 'string', '', None, None, False),
+        'name_size_file': FieldSpec('name_size_file', 5, 'optional', 'string', 'string', '', None, None, False),
+        'num_test_image': FieldSpec('num_test_image', 6, 'optional', 'uint32', 'int', 0, None, None, False),
+        'resize_param': FieldSpec('resize_param', 7, 'optional', 'SsdResizeParameter', 'message', None, None, 'SsdResizeParameter', False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        output_directory: str = '',
+        output_name_prefix: str = '',
+        output_format: str = '',
+        label_map_file: str = '',
+        name_size_file: str = '',
+        num_test_image: int = 0,
+        resize_param: SsdResizeParameter = DEFAULT_SsdResizeParameter,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'output_directory', output_directory)
+        _set(self, 'output_name_prefix', output_name_prefix)
+        _set(self, 'output_format', output_format)
+        _set(self, 'label_map_file', label_map_file)
+        _set(self, 'name_size_file', name_size_file)
+        _set(self, 'num_test_image', num_test_image)
+        _set(self, 'resize_param', resize_param)
+
+
+#: The default instance of SaveOutputParameter (what an absent field of that type reads as).
+DEFAULT_SaveOutputParameter = SaveOutputParameter()
+
+class DetectionOutputParameter(Message):
+    """``DetectionOutputParameter`` (proto/caffe_forks.proto, line 84)."""
+
+    __slots__ = ('background_label_id', 'code_type', 'confidence_threshold', 'keep_top_k', 'nms_param', 'num_classes', 'save_file', 'save_output_param', 'share_location', 'thresholds', 'variance_encoded_in_target', 'visualize', 'visualize_threshold')
+    __match_args__ = ('num_classes', 'share_location', 'background_label_id', 'nms_param', 'save_output_param', 'code_type', 'variance_encoded_in_target', 'keep_top_k', 'confidence_threshold', 'visualize', 'visualize_threshold', 'save_file', 'thresholds')
+
+    num_classes: int
+    share_location: bool
+    background_label_id: int
+    nms_param: NonMaximumSuppressionParameter
+    save_output_param: SaveOutputParameter
+    code_type: str
+    variance_encoded_in_target: bool
+    keep_top_k: int
+    confidence_threshold: float
+    visualize: bool
+    visualize_threshold: float
+    save_file: str
+    thresholds: tuple[float, ...]
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'num_classes': FieldSpec('num_classes', 1, 'optional', 'uint32', 'int', 0, None, None, False),
+        'share_location': FieldSpec('share_location', 2, 'optional', 'bool', 'bool', True, None, None, False),
+        'background_label_id': FieldSpec('background_label_id', 3, 'optional', 'int32', 'int', 0, None, None, False),
+        'nms_param': FieldSpec('nms_param', 4, 'optional', 'NonMaximumSuppressionParameter', 'message', None, None, 'NonMaximumSuppressionParameter', False),
+        'save_output_param': FieldSpec('save_output_param', 5, 'optional', 'SaveOutputParameter', 'message', None, None, 'SaveOutputParameter', False),
+        'code_type': FieldSpec('code_type', 6, 'optional', 'CodeType', 'enum', 'CORNER', ENUMS['DetectionOutputParameter.CodeType'], None, False),
+        'variance_encoded_in_target': FieldSpec('variance_encoded_in_target', 8, 'optional', 'bool', 'bool', False, None, None, False),
+        'keep_top_k': FieldSpec('keep_top_k', 7, 'optional', 'int32', 'int', -1, None, None, False),
+        'confidence_threshold': FieldSpec('confidence_threshold', 9, 'optional', 'float', 'float', 0.0, None, None, False),
+        'visualize': FieldSpec('visualize', 10, 'optional', 'bool', 'bool', False, None, None, False),
+        'visualize_threshold': FieldSpec('visualize_threshold', 11, 'optional', 'float', 'float', 0.0, None, None, False),
+        'save_file': FieldSpec('save_file', 12, 'optional', 'string', 'string', '', None, None, False),
+        'thresholds': FieldSpec('thresholds', 112, 'repeated', 'float', 'float', (), None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'CodeType': ENUMS['DetectionOutputParameter.CodeType']}
+
+    def __init__(
+        self,
+        num_classes: int = 0,
+        share_location: bool = True,
+        background_label_id: int = 0,
+        nms_param: NonMaximumSuppressionParameter = DEFAULT_NonMaximumSuppressionParameter,
+        save_output_param: SaveOutputParameter = DEFAULT_SaveOutputParameter,
+        code_type: str = 'CORNER',
+        variance_encoded_in_target: bool = False,
+        keep_top_k: int = -1,
+        confidence_threshold: float = 0.0,
+        visualize: bool = False,
+        visualize_threshold: float = 0.0,
+        save_file: str = '',
+        thresholds: tuple[float, ...] = (),
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'num_classes', num_classes)
+        _set(self, 'share_location', share_location)
+        _set(self, 'background_label_id', background_label_id)
+        _set(self, 'nms_param', nms_param)
+        _set(self, 'save_output_param', save_output_param)
+        _set(self, 'code_type', code_type)
+        _set(self, 'variance_encoded_in_target', variance_encoded_in_target)
+        _set(self, 'keep_top_k', keep_top_k)
+        _set(self, 'confidence_threshold', confidence_threshold)
+        _set(self, 'visualize', visualize)
+        _set(self, 'visualize_threshold', visualize_threshold)
+        _set(self, 'save_file', save_file)
+        _set(self, 'thresholds', thresholds)
+
+
+#: The default instance of DetectionOutputParameter (what an absent field of that type reads as).
+DEFAULT_DetectionOutputParameter = DetectionOutputParameter()
+
+class NormalizeParameter(Message):
+    """``NormalizeParameter`` (proto/caffe_forks.proto, line 154)."""
+
+    __slots__ = ('across_spatial', 'channel_shared', 'eps', 'scale_filler')
+    __match_args__ = ('across_spatial', 'scale_filler', 'channel_shared', 'eps')
+
+    across_spatial: bool
+    scale_filler: FillerParameter
+    channel_shared: bool
+    eps: float  # 1e-10 as float32
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'across_spatial': FieldSpec('across_spatial', 1, 'optional', 'bool', 'bool', True, None, None, False),
+        'scale_filler': FieldSpec('scale_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'channel_shared': FieldSpec('channel_shared', 3, 'optional', 'bool', 'bool', True, None, None, False),
+        'eps': FieldSpec('eps', 4, 'optional', 'float', 'float', 1.000000013351432e-10, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        across_spatial: bool = True,
+        scale_filler: FillerParameter = DEFAULT_FillerParameter,
+        channel_shared: bool = True,
+        eps: float = 1.000000013351432e-10,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'across_spatial', across_spatial)
+        _set(self, 'scale_filler', scale_filler)
+        _set(self, 'channel_shared', channel_shared)
+        _set(self, 'eps', eps)
+
+
+#: The default instance of NormalizeParameter (what an absent field of that type reads as).
+DEFAULT_NormalizeParameter = NormalizeParameter()
+
+class PermuteParameter(Message):
+    """``PermuteParameter`` (proto/caffe_forks.proto, line 162)."""
+
+    __slots__ = ('order',)
+    __match_args__ = ('order',)
+
+    order: tuple[int, ...]
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'order': FieldSpec('order', 1, 'repeated', 'uint32', 'int', (), None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        order: tuple[int, ...] = (),
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'order', order)
+
+
+#: The default instance of PermuteParameter (what an absent field of that type reads as).
+DEFAULT_PermuteParameter = PermuteParameter()
+
+class UpsampleParameter(Message):
+    """``UpsampleParameter`` (proto/caffe_forks.proto, line 173)."""
+
+    __slots__ = ('dims_num', 'pad_out_h', 'pad_out_w', 'scale', 'scale_h', 'scale_w', 'upsample_h', 'upsample_w')
+    __match_args__ = ('scale', 'dims_num', 'scale_h', 'scale_w', 'pad_out_h', 'pad_out_w', 'upsample_h', 'upsample_w')
+
+    scale: int
+    dims_num: int
+    scale_h: int
+    scale_w: int
+    pad_out_h: bool
+    pad_out_w: bool
+    upsample_h: int
+    upsample_w: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'scale': FieldSpec('scale', 1, 'optional', 'int32', 'int', 0, None, None, False),
+        'dims_num': FieldSpec('dims_num', 2, 'optional', 'int32', 'int', 4, None, None, False),
+        'scale_h': FieldSpec('scale_h', 102, 'optional', 'uint32', 'int', 0, None, None, False),
+        'scale_w': FieldSpec('scale_w', 103, 'optional', 'uint32', 'int', 0, None, None, False),
+        'pad_out_h': FieldSpec('pad_out_h', 104, 'optional', 'bool', 'bool', False, None, None, False),
+        'pad_out_w': FieldSpec('pad_out_w', 105, 'optional', 'bool', 'bool', False, None, None, False),
+        'upsample_h': FieldSpec('upsample_h', 106, 'optional', 'uint32', 'int', 0, None, None, False),
+        'upsample_w': FieldSpec('upsample_w', 107, 'optional', 'uint32', 'int', 0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        scale: int = 0,
+        dims_num: int = 4,
+        scale_h: int = 0,
+        scale_w: int = 0,
+        pad_out_h: bool = False,
+        pad_out_w: bool = False,
+        upsample_h: int = 0,
+        upsample_w: int = 0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'scale', scale)
+        _set(self, 'dims_num', dims_num)
+        _set(self, 'scale_h', scale_h)
+        _set(self, 'scale_w', scale_w)
+        _set(self, 'pad_out_h', pad_out_h)
+        _set(self, 'pad_out_w', pad_out_w)
+        _set(self, 'upsample_h', upsample_h)
+        _set(self, 'upsample_w', upsample_w)
+
+
+#: The default instance of UpsampleParameter (what an absent field of that type reads as).
+DEFAULT_UpsampleParameter = UpsampleParameter()
+
+class InterpParameter(Message):
+    """``InterpParameter`` (proto/caffe_forks.proto, line 185)."""
+
+    __slots__ = ('height', 'pad_beg', 'pad_end', 'shrink_factor', 'width', 'zoom_factor')
+    __match_args__ = ('height', 'width', 'zoom_factor', 'shrink_factor', 'pad_beg', 'pad_end')
+
+    height: int
+    width: int
+    zoom_factor: int
+    shrink_factor: int
+    pad_beg: int
+    pad_end: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'height': FieldSpec('height', 1, 'optional', 'int32', 'int', 0, None, None, False),
+        'width': FieldSpec('width', 2, 'optional', 'int32', 'int', 0, None, None, False),
+        'zoom_factor': FieldSpec('zoom_factor', 3, 'optional', 'int32', 'int', 1, None, None, False),
+        'shrink_factor': FieldSpec('shrink_factor', 4, 'optional', 'int32', 'int', 1, None, None, False),
+        'pad_beg': FieldSpec('pad_beg', 5, 'optional', 'int32', 'int', 0, None, None, False),
+        'pad_end': FieldSpec('pad_end', 6, 'optional', 'int32', 'int', 0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        height: int = 0,
+        width: int = 0,
+        zoom_factor: int = 1,
+        shrink_factor: int = 1,
+        pad_beg: int = 0,
+        pad_end: int = 0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'height', height)
+        _set(self, 'width', width)
+        _set(self, 'zoom_factor', zoom_factor)
+        _set(self, 'shrink_factor', shrink_factor)
+        _set(self, 'pad_beg', pad_beg)
+        _set(self, 'pad_end', pad_end)
+
+
+#: The default instance of InterpParameter (what an absent field of that type reads as).
+DEFAULT_InterpParameter = InterpParameter()
+
+class ShuffleChannelParameter(Message):
+    """``ShuffleChannelParameter`` (proto/caffe_forks.proto, line 195)."""
+
+    __slots__ = ('group',)
+    __match_args__ = ('group',)
+
+    group: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'group': FieldSpec('group', 1, 'optional', 'uint32', 'int', 1, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        group: int = 1,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'group', group)
+
+
+#: The default instance of ShuffleChannelParameter (what an absent field of that type reads as).
+DEFAULT_ShuffleChannelParameter = ShuffleChannelParameter()
+
+class ResizeParameter(Message):
+    """``ResizeParameter`` (proto/caffe_forks.proto, line 200)."""
+
+    __slots__ = ('height', 'is_pyramid_test', 'out_height_scale', 'out_width_scale', 'width')
+    __match_args__ = ('height', 'width', 'is_pyramid_test', 'out_height_scale', 'out_width_scale')
+
+    height: int
+    width: int
+    is_pyramid_test: bool
+    out_height_scale: float
+    out_width_scale: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'height': FieldSpec('height', 1, 'optional', 'uint32', 'int', 0, None, None, False),
+        'width': FieldSpec('width', 2, 'optional', 'uint32', 'int', 0, None, None, False),
+        'is_pyramid_test': FieldSpec('is_pyramid_test', 3, 'optional', 'bool', 'bool', False, None, None, False),
+        'out_height_scale': FieldSpec('out_height_scale', 4, 'optional', 'float', 'float', 0.0, None, None, False),
+        'out_width_scale': FieldSpec('out_width_scale', 5, 'optional', 'float', 'float', 0.0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        height: int = 0,
+        width: int = 0,
+        is_pyramid_test: bool = False,
+        out_height_scale: float = 0.0,
+        out_width_scale: float = 0.0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'height', height)
+        _set(self, 'width', width)
+        _set(self, 'is_pyramid_test', is_pyramid_test)
+        _set(self, 'out_height_scale', out_height_scale)
+        _set(self, 'out_width_scale', out_width_scale)
+
+
+#: The default instance of ResizeParameter (what an absent field of that type reads as).
+DEFAULT_ResizeParameter = ResizeParameter()
+
+class HardSigmoidParameter(Message):
+    """``HardSigmoidParameter`` (proto/caffe_forks.proto, line 209)."""
+
+    __slots__ = ('alpha', 'beta')
+    __match_args__ = ('alpha', 'beta')
+
+    alpha: float  # 0.2 as float32
+    beta: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'alpha': FieldSpec('alpha', 1, 'optional', 'float', 'float', 0.20000000298023224, None, None, False),
+        'beta': FieldSpec('beta', 2, 'optional', 'float', 'float', 0.5, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        alpha: float = 0.20000000298023224,
+        beta: float = 0.5,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'alpha', alpha)
+        _set(self, 'beta', beta)
+
+
+#: The default instance of HardSigmoidParameter (what an absent field of that type reads as).
+DEFAULT_HardSigmoidParameter = HardSigmoidParameter()
+
+class UnsqueezeParameter(Message):
+    """``UnsqueezeParameter`` (proto/caffe_forks.proto, line 215)."""
+
+    __slots__ = ('dim',)
+    __match_args__ = ('dim',)
+
+    dim: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'dim': FieldSpec('dim', 1, 'optional', 'int32', 'int', 0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        dim: int = 0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'dim', dim)
+
+
+#: The default instance of UnsqueezeParameter (what an absent field of that type reads as).
+DEFAULT_UnsqueezeParameter = UnsqueezeParameter()
+
+class ReLU6Parameter(Message):
+    """``ReLU6Parameter`` (proto/caffe_forks.proto, line 220)."""
+
+    __slots__ = ('negative_slope', 'threshold')
+    __match_args__ = ('negative_slope', 'threshold')
+
+    negative_slope: float
+    threshold: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'negative_slope': FieldSpec('negative_slope', 1, 'optional', 'float', 'float', 0.0, None, None, False),
+        'threshold': FieldSpec('threshold', 2, 'optional', 'float', 'float', 6.0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        negative_slope: float = 0.0,
+        threshold: float = 6.0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'negative_slope', negative_slope)
+        _set(self, 'threshold', threshold)
+
+
+#: The default instance of ReLU6Parameter (what an absent field of that type reads as).
+DEFAULT_ReLU6Parameter = ReLU6Parameter()
+
+class PadParameter(Message):
+    """``PadParameter`` (proto/caffe_forks.proto, line 226)."""
+
+    __slots__ = ('pad_d', 'pad_l', 'pad_r', 'pad_type', 'pad_u', 'pad_value')
+    __match_args__ = ('pad_type', 'pad_u', 'pad_d', 'pad_l', 'pad_r', 'pad_value')
+
+    pad_type: str
+    pad_u: int
+    pad_d: int
+    pad_l: int
+    pad_r: int
+    pad_value: float
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'pad_type': FieldSpec('pad_type', 1, 'optional', 'PadType', 'enum', 'CONSTANT', ENUMS['PadParameter.PadType'], None, False),
+        'pad_u': FieldSpec('pad_u', 2, 'optional', 'int32', 'int', 0, None, None, False),
+        'pad_d': FieldSpec('pad_d', 3, 'optional', 'int32', 'int', 0, None, None, False),
+        'pad_l': FieldSpec('pad_l', 4, 'optional', 'int32', 'int', 0, None, None, False),
+        'pad_r': FieldSpec('pad_r', 5, 'optional', 'int32', 'int', 0, None, None, False),
+        'pad_value': FieldSpec('pad_value', 6, 'optional', 'float', 'float', 0.0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'PadType': ENUMS['PadParameter.PadType']}
+
+    def __init__(
+        self,
+        pad_type: str = 'CONSTANT',
+        pad_u: int = 0,
+        pad_d: int = 0,
+        pad_l: int = 0,
+        pad_r: int = 0,
+        pad_value: float = 0.0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'pad_type', pad_type)
+        _set(self, 'pad_u', pad_u)
+        _set(self, 'pad_d', pad_d)
+        _set(self, 'pad_l', pad_l)
+        _set(self, 'pad_r', pad_r)
+        _set(self, 'pad_value', pad_value)
+
+
+#: The default instance of PadParameter (what an absent field of that type reads as).
+DEFAULT_PadParameter = PadParameter()
+
+class BilinearInterpolateParameter(Message):
+    """``BilinearInterpolateParameter`` (proto/caffe_forks.proto, line 241)."""
+
+    __slots__ = ('align_corners', 'dst_h', 'dst_w', 'scale_factor')
+    __match_args__ = ('dst_h', 'dst_w', 'scale_factor', 'align_corners')
+
+    dst_h: int
+    dst_w: int
+    scale_factor: float
+    align_corners: bool
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'dst_h': FieldSpec('dst_h', 1, 'optional', 'int32', 'int', 0, None, None, False),
+        'dst_w': FieldSpec('dst_w', 2, 'optional', 'int32', 'int', 0, None, None, False),
+        'scale_factor': FieldSpec('scale_factor', 3, 'optional', 'float', 'float', 1.0, None, None, False),
+        'align_corners': FieldSpec('align_corners', 4, 'optional', 'bool', 'bool', True, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        dst_h: int = 0,
+        dst_w: int = 0,
+        scale_factor: float = 1.0,
+        align_corners: bool = True,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'dst_h', dst_h)
+        _set(self, 'dst_w', dst_w)
+        _set(self, 'scale_factor', scale_factor)
+        _set(self, 'align_corners', align_corners)
+
+
+#: The default instance of BilinearInterpolateParameter (what an absent field of that type reads as).
+DEFAULT_BilinearInterpolateParameter = BilinearInterpolateParameter()
+
+class MaxUnPoolParameter(Message):
+    """``MaxUnPoolParameter`` (proto/caffe_forks.proto, line 249)."""
+
+    __slots__ = ('dst_h', 'dst_w')
+    __match_args__ = ('dst_h', 'dst_w')
+
+    dst_h: int
+    dst_w: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'dst_h': FieldSpec('dst_h', 1, 'optional', 'uint32', 'int', 0, None, None, False),
+        'dst_w': FieldSpec('dst_w', 2, 'optional', 'uint32', 'int', 0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        dst_h: int = 0,
+        dst_w: int = 0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'dst_h', dst_h)
+        _set(self, 'dst_w', dst_w)
+
+
+#: The default instance of MaxUnPoolParameter (what an absent field of that type reads as).
+DEFAULT_MaxUnPoolParameter = MaxUnPoolParameter()
+
+class PixelShuffleParameter(Message):
+    """``PixelShuffleParameter`` (proto/caffe_forks.proto, line 255)."""
+
+    __slots__ = ('upscale_factor',)
+    __match_args__ = ('upscale_factor',)
+
+    upscale_factor: int
+
+    FIELDS: ClassVar[dict[str, FieldSpec]] = {
+        'upscale_factor': FieldSpec('upscale_factor', 1, 'optional', 'int32', 'int', 0, None, None, False),
+    }
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
+
+    def __init__(
+        self,
+        upscale_factor: int = 0,
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, 'upscale_factor', upscale_factor)
+
+
+#: The default instance of PixelShuffleParameter (what an absent field of that type reads as).
+DEFAULT_PixelShuffleParameter = PixelShuffleParameter()
+
 #: Every message class by its proto name.
 MESSAGES: dict[str, type[Message]] = {
     'BlobShape': BlobShape,
@@ -2924,4 +3642,22 @@ MESSAGES: dict[str, type[Message]] = {
     'V1LayerParameter': V1LayerParameter,
     'V0LayerParameter': V0LayerParameter,
     'BNParameter': BNParameter,
+    'PriorBoxParameter': PriorBoxParameter,
+    'DetectionOutputParameter': DetectionOutputParameter,
+    'NonMaximumSuppressionParameter': NonMaximumSuppressionParameter,
+    'SaveOutputParameter': SaveOutputParameter,
+    'SsdResizeParameter': SsdResizeParameter,
+    'NormalizeParameter': NormalizeParameter,
+    'PermuteParameter': PermuteParameter,
+    'UpsampleParameter': UpsampleParameter,
+    'InterpParameter': InterpParameter,
+    'ShuffleChannelParameter': ShuffleChannelParameter,
+    'ResizeParameter': ResizeParameter,
+    'HardSigmoidParameter': HardSigmoidParameter,
+    'UnsqueezeParameter': UnsqueezeParameter,
+    'ReLU6Parameter': ReLU6Parameter,
+    'PadParameter': PadParameter,
+    'BilinearInterpolateParameter': BilinearInterpolateParameter,
+    'MaxUnPoolParameter': MaxUnPoolParameter,
+    'PixelShuffleParameter': PixelShuffleParameter,
 }

@@ -1,0 +1,144 @@
+"""``caffe-bn-merge onnx DEPLOY CAFFEMODEL -o OUT.onnx``: the whole net as ONNX for TensorRT.
+
+See :mod:`caffe2trt_bn.export.onnx` for what is written; ``--verify`` then runs the model
+in ONNX Runtime against pycaffe (or OpenCV dnn) and exits 1 when an output differs by
+more than ``--rtol``.  The export itself needs no ``onnx`` package (see
+:mod:`caffe2trt_bn.export.onnx.proto`); onnx, onnxruntime and OpenCV are imported for
+``--verify`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+
+from . import PROG, add_output_options, print_json, print_table, print_warnings
+
+ONNX_HINT = '--verify needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
+
+
+def _input_shape(text: str) -> tuple[str | None, tuple[int, ...]]:
+    """``[BLOB=]N,C,H,W`` -> (blob or None, dims)."""
+    blob, _, dims = text.rpartition("=")
+    try:
+        shape = tuple(int(d) for d in dims.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape):
+        raise argparse.ArgumentTypeError(f"{text!r} is not [BLOB=]N,C,H,W with positive whole numbers")
+    return (blob or None), shape
+
+
+def parser() -> argparse.ArgumentParser:
+    from ..export.onnx.trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
+    from ..verify.onnx import VERIFY_RTOL
+
+    p = argparse.ArgumentParser(
+        prog=f"{PROG} onnx",
+        description=(
+            "Export the whole Caffe net to ONNX for TensorRT's ONNX parser (TensorRT 8.6 to 11): every layer "
+            "converted exactly or refused by name, graph inputs and outputs named as the Caffe blobs, weights "
+            "streamed from the caffemodel."
+        ),
+    )
+    p.add_argument("prototxt", help="deploy prototxt")
+    p.add_argument("caffemodel", help="trained binary caffemodel")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the ONNX file to write")
+    p.add_argument(
+        "--opset", type=int, default=DEFAULT_OPSET,
+        help=f"ONNX opset, {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET}: TensorRT 8.5 and later read it)",
+    )
+    p.add_argument(
+        "--bn", choices=("fold", "scale", "keep"), default="fold",
+        help="BatchNorm groups: fold into the producing layer as `fold` does, else Mul+Add (default); "
+        "scale: always Mul+Add; keep: ONNX BatchNormalization",
+    )
+    p.add_argument(
+        "--input-shape", type=_input_shape, action="append", default=[], metavar="[BLOB=]N,C,H,W",
+        help="use this input shape instead of the prototxt's (repeat for several inputs)",
+    )
+    p.add_argument("--dynamic-batch", action="store_true", help="make the first dimension of inputs and outputs symbolic (N)")
+    p.add_argument("--outputs", default="", metavar="BLOB,...", help="also expose these blobs as graph outputs")
+    p.add_argument(
+        "--verify", action="store_true",
+        help="run the model in ONNX Runtime and the Caffe model in pycaffe (else OpenCV dnn) on random input and compare",
+    )
+    p.add_argument("--rtol", type=float, default=VERIFY_RTOL, help=f"largest relative difference accepted by --verify (default {VERIFY_RTOL:g})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random input of --verify (default 0)")
+    add_output_options(p, verbose="also print every BatchNorm group and every output's shape")
+    return p
+
+
+def run(argv: Sequence[str]) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not (math.isfinite(args.rtol) and args.rtol >= 0):
+        p.error(f"--rtol must be a non-negative number, not {args.rtol}")
+    if args.seed < 0:
+        p.error("--seed must be a whole number from 0 up")
+    from ..errors import Caffe2TrtError
+
+    if args.verify:
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            raise Caffe2TrtError(ONNX_HINT) from None
+    from ..atomic import check_output_path
+    from ..export.onnx import ExportOptions, export_net
+    from ..net import load_net
+
+    outputs = tuple(b for b in (s.strip() for s in args.outputs.split(",")) if b)
+    options = ExportOptions(
+        opset=args.opset,
+        bn=args.bn,
+        input_shapes=tuple(args.input_shape),
+        dynamic_batch=args.dynamic_batch,
+        outputs=outputs,
+        strict=args.strict,
+    )
+    options.check()
+    check_output_path(args.output, [args.prototxt, args.caffemodel])
+    net = load_net(args.prototxt, args.caffemodel)
+    report = export_net(net, args.output, options)
+    print_warnings(report.diagnostics)
+    verification = None
+    if args.verify:
+        from ..verify.onnx import verify_onnx
+
+        verification = verify_onnx(net, args.output, [name for name, _ in report.outputs], rtol=args.rtol, seed=args.seed)
+    if args.json:
+        summary = report.to_json()
+        summary["prototxt"], summary["caffemodel"] = str(args.prototxt), str(args.caffemodel)
+        if verification is not None:
+            summary["verify"] = verification.to_json()
+        print_json(summary)
+    elif not args.quiet:
+        folded = sum(1 for g in report.groups if g.get("action") == "folded")
+        print(
+            f"wrote {args.output}: opset {report.opset}, {report.nodes} nodes, {report.initializers} initializers "
+            f"({report.weight_bytes / 2**20:.1f} MiB), {len(report.groups)} BatchNorm group(s) "
+            f"({folded} folded), {len(report.diagnostics)} warning(s)"
+        )
+        for name, shape in report.inputs:
+            print(f"  input  {name}: {list(shape)}")
+        for name, shape in report.outputs:
+            print(f"  output {name}: {list(shape)}")
+        if args.verbose:
+            for g in report.groups:
+                print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(g['layers'])})")  # type: ignore[arg-type]
+            for note in report.notes:
+                print(f"  note: {note}")
+    if verification is not None:
+        if not args.json and not args.quiet:
+            print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
+            rows = [
+                (c.blob, "x".join(map(str, c.shape)), "-" if c.relative is None else f"{c.relative:.3g}", c.status + (f": {c.reason}" if c.reason else ""))
+                for c in verification.checks
+            ]
+            print_table(("blob", "shape", "relative", "status"), rows)
+        if not verification.ok:
+            failed = [c.blob for c in verification.checks if c.status == "FAIL"]
+            raise Caffe2TrtError(f"--verify: {len(failed)} output(s) differ beyond rtol {args.rtol:g}: {', '.join(failed)}")
+    return 0

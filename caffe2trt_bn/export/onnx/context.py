@@ -1,0 +1,590 @@
+"""The conversion context: the Caffe graph walked in execution order, ONNX nodes out.
+
+:func:`convert_graph` walks the deploy net's layers in Caffe's execution order and calls
+each layer's converter (:mod:`.registry`) with a :class:`Context`, whose methods are the
+whole converter API (see the registry's docstring).  The context keeps:
+
+* the Caffe shape of every blob version, computed by the converter that wrote it with
+  Caffe's own formulas (so a shape never depends on what ONNX infers);
+* one ONNX tensor name per blob version.  Caffe's in-place layers write new versions
+  under one blob name; ONNX values are written once.  The net's inputs and the last
+  version of every blob keep the exact Caffe blob name (the graph's inputs and outputs
+  are thus named as in Caffe); an earlier version is named ``blob#k`` (its write count),
+  made unique if needed;
+* the initializers (small constants in memory, caffemodel blobs as views of its memory
+  map, folded weights as chunk producers: :mod:`.writer` streams them to the file);
+* the BatchNorm plan of the ``--bn`` mode (:class:`BatchNormPlan`);
+* every problem met: an unknown layer type or a field that cannot be converted exactly
+  does not stop the walk; all of them are reported at once in one error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...batchnorm import BATCHNORM_TYPES, Affine
+from ...caffemodel import Blob
+from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
+from ...graph import Layer, Value
+from ...net import Net
+from . import registry
+from .proto import OnnxNode
+from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_op
+
+#: ONNX TensorProto data types used here.
+FLOAT, INT64 = 1, 7
+
+#: ``--bn`` modes.
+BN_MODES = ("fold", "scale", "keep")
+
+#: ``--fork`` choices: whose semantics a fork layer follows where the prototxt does not
+#: say and the forks disagree (see docs/onnx.md).  ``ssd``: weiliu89's SSD Caffe (the
+#: default where nothing is chosen, with a warning); ``brocolli``: brocolli-caffe
+#: (PriorBox ``clip`` defaults to true, DetectionOutput without ``nms_param`` keeps every
+#: box, Upsample ignores a second bottom); ``segnet``: a two-bottom Upsample is SegNet's
+#: max-unpooling even when its second bottom is not a pooling mask.
+FORKS = ("ssd", "brocolli", "segnet")
+
+#: ``--ssd-head`` modes: ``decode`` converts DetectionOutput; ``cut`` ends the graph at
+#: its location, confidence and prior inputs.
+SSD_HEADS = ("decode", "cut")
+
+#: ``take(n)`` lends an empty float32 array of ``n`` values to fill (see export.caffe).
+Take = Callable[[int], np.ndarray]
+
+
+class ConversionError(GraphError):
+    """Layers that cannot be converted to ONNX; the message lists every one of them."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What :func:`~caffe2trt_bn.export.onnx.to_onnx` takes besides the files.
+
+    ``input_shapes`` maps a net input blob to the shape to use instead of the
+    prototxt's (the key None: the net's only input); ``outputs`` names blobs exposed as
+    graph outputs in addition to the net's own outputs (the blobs no layer reads).
+    """
+
+    opset: int = DEFAULT_OPSET
+    bn: str = "fold"
+    input_shapes: tuple[tuple[str | None, tuple[int, ...]], ...] = ()
+    dynamic_batch: bool = False
+    outputs: tuple[str, ...] = ()
+    strict: bool = False
+    fork: tuple[str, ...] = ()
+    ssd_head: str = "decode"
+
+    def check(self) -> None:
+        """Raises :class:`Caffe2TrtError` for options out of range."""
+        if not MIN_OPSET <= self.opset <= MAX_OPSET:
+            raise Caffe2TrtError(f"opset {self.opset} is not supported; choose {MIN_OPSET} to {MAX_OPSET}")
+        if self.bn not in BN_MODES:
+            raise Caffe2TrtError(f"--bn must be one of {', '.join(BN_MODES)}, not {self.bn!r}")
+        for fork in self.fork:
+            if fork not in FORKS:
+                raise Caffe2TrtError(f"--fork must be one of {', '.join(FORKS)}, not {fork!r}")
+        if "ssd" in self.fork and "brocolli" in self.fork:
+            raise Caffe2TrtError("--fork ssd and --fork brocolli disagree on PriorBox and DetectionOutput: choose one")
+        if self.ssd_head not in SSD_HEADS:
+            raise Caffe2TrtError(f"--ssd-head must be one of {', '.join(SSD_HEADS)}, not {self.ssd_head!r}")
+        for blob, shape in self.input_shapes:
+            if not shape or any(d < 1 for d in shape):
+                where = f" of {blob!r}" if blob else ""
+                raise Caffe2TrtError(f"input shape{where} must be positive dimensions, not {shape}")
+
+
+@dataclass
+class Initializer:
+    """One ONNX initializer: ``array`` (in memory or a view of the caffemodel's memory
+    map, written as is) or ``chunks`` (called with a ``take`` when written, yields
+    float32 arrays holding ``count`` values in order)."""
+
+    name: str
+    dims: tuple[int, ...]
+    data_type: int
+    count: int
+    array: np.ndarray | None = None
+    chunks: Callable[[Take], Iterable[np.ndarray]] | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * (8 if self.data_type == INT64 else 4)
+
+
+@dataclass
+class AffineStep:
+    """A per-channel ``y = a*x + b`` emitted as Mul + Add in place of BatchNorm layers."""
+
+    source: Value
+    result: Value
+    affine: Affine
+
+
+@dataclass
+class BatchNormPlan:
+    """What the ``--bn`` mode does with each BatchNorm group.
+
+    ``skip``: layer indices not converted on their own (their work is done by a folded
+    producer or an :class:`AffineStep`); ``steps``: layer index -> the affine emitted
+    there; ``folds``: producer layer index -> (fold target, the value it now writes);
+    ``report``: one JSON-ready record per group; ``diagnostics``: model warnings.
+    """
+
+    mode: str
+    skip: set[int] = field(default_factory=set)
+    steps: dict[int, AffineStep] = field(default_factory=dict)
+    folds: dict[int, tuple[Any, Value]] = field(default_factory=dict)
+    report: list[dict[str, object]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def plan_batchnorm(net: Net, mode: str) -> BatchNormPlan:
+    """The :class:`BatchNormPlan` of ``mode`` for ``net``.
+
+    ``fold`` places groups exactly as ``caffe-bn-merge fold`` does
+    (:func:`folding.place_groups`), so the folded weights are the same numbers;
+    ``scale`` makes every group one affine step; ``keep`` leaves every layer to its
+    converter (BatchNorm becomes ONNX BatchNormalization).
+    """
+    plan = BatchNormPlan(mode)
+    if mode == "keep" or not any(layer.type in BATCHNORM_TYPES for layer in net.graph.layers):
+        return plan
+    if mode == "fold":
+        from ...folding import place_groups
+        from ...fuse import check_float32_range
+
+        targets, report, diagnostics = place_groups(net, check_moved_writes=False)
+        plan.diagnostics = diagnostics
+        plan.report = [item.to_json() for item in report]
+        for target in targets:
+            first, last = target.groups[0], target.groups[-1]
+            for layer in target.folded_layers:
+                plan.skip.add(layer.index)
+            if target.is_scale:
+                if len(target.groups) > 1:
+                    try:
+                        check_float32_range(target.affine)
+                    except ModelValueError as exc:
+                        raise exc.with_context(file=net.caffemodel_path, layer=target.layer.name) from None
+                plan.steps[target.layer.index] = AffineStep(first.input, last.output, target.affine)
+                plan.skip.discard(target.layer.index)
+            else:
+                plan.folds[target.layer.index] = (target, last.output)
+        return plan
+    from ...fuse import compute_groups
+
+    computed, diagnostics = compute_groups(net)
+    plan.diagnostics = diagnostics
+    for item in computed:
+        group = item.group
+        for layer in group.layers[1:]:
+            plan.skip.add(layer.index)
+        plan.steps[group.bn.index] = AffineStep(group.input, group.output, item.affine)
+        plan.report.append(
+            {
+                "name": group.name,
+                "layers": [layer.name for layer in group.layers],
+                "action": "scale",
+                "into": group.name,
+                "channels": item.affine.channels,
+                "notes": list(group.notes),
+            }
+        )
+    return plan
+
+
+class Context:
+    """The state of one conversion; its public methods are the converter API."""
+
+    def __init__(self, net: Net, options: ExportOptions) -> None:
+        self.net = net
+        self.graph = net.graph
+        self.options = options
+        self.opset = options.opset
+        self.path = net.prototxt_path
+        self.shapes: dict[Value, tuple[int, ...]] = {}
+        self.names: dict[Value, str] = {}
+        self.nodes: list[OnnxNode] = []
+        self.initializers: list[Initializer] = []
+        self.graph_inputs: list[tuple[str, tuple[int, ...]]] = []
+        self.problems: list[Caffe2TrtError] = []
+        self.notes: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        #: Output tensor name -> axis -> symbolic dimension name (data-dependent sizes).
+        self.dim_params: dict[str, dict[int, str]] = {}
+        #: Indices of layers cut from the graph (``ctx.cut``): their bottoms are graph
+        #: outputs, their tops do not exist.
+        self.cut_layers: set[int] = set()
+        self._filled: dict[int, list[Blob]] = {}
+        self._used: set[str] = set()
+        self._layer: Layer | None = None
+        self._node_count: dict[str, int] = {}
+        self._name_values()
+        self.bn = plan_batchnorm(net, options.bn)
+        self.redirect: dict[Value, Value] = {}
+        for producer_index, (_, value) in self.bn.folds.items():
+            self.redirect[self.graph.layers[producer_index].outputs[0]] = value
+
+    # --- naming ---------------------------------------------------------------------
+
+    def _name_values(self) -> None:
+        """Gives every blob version its ONNX name (see the module docstring)."""
+        graph = self.graph
+        final: dict[str, Value] = {}
+        inputs: dict[str, Value] = {}
+        for value, producer in graph.producer.items():
+            self._used.add(value.blob)
+            if producer is None or producer.type == "Input":
+                inputs.setdefault(value.blob, value)
+            if value.version >= final.get(value.blob, value).version:
+                final[value.blob] = value
+        exact = {**final, **inputs}
+        for blob, value in exact.items():
+            self.names[value] = blob
+        for blob, value in final.items():
+            if exact[blob] != value:
+                self.notes.append(
+                    f"blob {blob!r} is a net input written in place; its last version is named "
+                    f"{self._unique(f'{blob}#{value.version}')!r}, the input keeps the name"
+                )
+        for value in graph.producer:
+            if value not in self.names:
+                self.names[value] = self._unique(f"{value.blob}#{value.version}")
+
+    def _unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self._used:
+            n += 1
+            candidate = f"{name}_{n}"
+        self._used.add(candidate)
+        return candidate
+
+    def name_of(self, value: Value) -> str:
+        return self.names[value]
+
+    # --- converter API: reading -----------------------------------------------------
+
+    def input(self, layer: Layer, i: int) -> str:
+        """The ONNX tensor name of bottom ``i`` of ``layer``."""
+        return self.names[layer.inputs[i]]
+
+    def shape(self, layer: Layer, i: int) -> tuple[int, ...]:
+        """The Caffe shape of bottom ``i`` of ``layer``."""
+        return self.shapes[layer.inputs[i]]
+
+    def blobs(self, layer: Layer) -> list[Blob]:
+        """The caffemodel blobs of ``layer`` (an error if it has none stored), or, for a
+        layer the caffemodel does not hold, the values Caffe's deterministic fillers give
+        it at load (:mod:`.fillers`)."""
+        filled = self._filled.get(layer.index)
+        if filled is not None:
+            return filled
+        if self.net.model.layer(layer.name) is None:
+            from .fillers import filled_blobs
+
+            made = filled_blobs(self, layer)
+            if made is not None:
+                self._filled[layer.index] = made
+                return made
+        return self.net.blobs(layer)
+
+    def folded(self, layer: Layer) -> bool:
+        """Whether ``layer`` absorbs a BatchNorm group (``--bn fold``): its weights are
+        the folded ones and it then always has a bias (blob 1)."""
+        return layer.index in self.bn.folds
+
+    # --- converter API: writing -----------------------------------------------------
+
+    def output(self, layer: Layer, i: int, shape: Sequence[int], symbolic: dict[int, str] | None = None) -> str:
+        """Declares top ``i`` of ``layer`` with its Caffe ``shape``; returns its name.
+
+        ``symbolic`` names the axes whose size depends on the data (DetectionOutput's
+        row count): the ONNX output declares them as that symbolic dimension, and
+        ``shape`` holds the size Caffe gives the top before its first forward pass."""
+        shape = tuple(int(d) for d in shape)
+        if any(d < 0 for d in shape):
+            raise GraphError(f"top {layer.tops[i]!r} would have the negative shape {shape}", layer=layer.name)
+        value = layer.outputs[i]
+        self.shapes[value] = shape
+        target = self.redirect.get(value)
+        name = self.names[value] if target is None else self.names[target]
+        if target is not None:
+            self.shapes[target] = shape
+        if symbolic:
+            self.dim_params[name] = dict(symbolic)
+        return name
+
+    def declared_shape(self, value: Value) -> tuple[int | str, ...]:
+        """The shape an ONNX graph output of ``value`` declares: Caffe's, with the
+        data-dependent axes as their symbolic names."""
+        dims: list[int | str] = list(self.shapes[value])
+        for axis, dim in self.dim_params.get(self.names[value], {}).items():
+            dims[axis] = dim
+        return tuple(dims)
+
+    def cut(self, layer: Layer) -> None:
+        """Leaves ``layer`` out of the graph: its bottoms become graph outputs (under
+        their blob names) and its tops are not produced; no layer may read them."""
+        self.cut_layers.add(layer.index)
+
+    def warn(self, layer: Layer, code: str, message: str) -> None:
+        """A model warning about ``layer`` (written to the report; an error with ``strict``)."""
+        self.diagnostics.append(Diagnostic(code, message, layer=layer.name, file=self.path))
+
+    def temp(self, hint: str) -> str:
+        """A fresh tensor name for an intermediate result (derived from ``hint``)."""
+        return self._unique(hint)
+
+    def node(self, op_type: str, inputs: Sequence[str], outputs: Sequence[str], **attributes: Any) -> None:
+        """Emits one ONNX node (attributes with value None are left out)."""
+        check_op(op_type)
+        base = self._layer.name if self._layer is not None else op_type
+        count = self._node_count.get(base, 0)
+        self._node_count[base] = count + 1
+        name = base if count == 0 else f"{base}/{op_type}{count}"
+        attrs = {k: v for k, v in attributes.items() if v is not None}
+        self.nodes.append(OnnxNode(op_type, list(inputs), list(outputs), name, attrs))
+
+    def const(self, hint: str, values: Any, dtype: Any = np.float32) -> str:
+        """A small initializer holding ``values`` (float32 unless ``dtype`` says int64)."""
+        array = np.ascontiguousarray(np.asarray(values, dtype=dtype))
+        data_type = INT64 if array.dtype == np.int64 else FLOAT
+        if data_type == FLOAT and not np.isfinite(array).all():
+            raise ModelValueError(f"constant {hint!r} holds a non-finite value")
+        name = self._unique(hint)
+        self.initializers.append(Initializer(name, tuple(array.shape), data_type, int(array.size), array=array))
+        return name
+
+    def ints(self, hint: str, values: Sequence[int]) -> str:
+        """A 1-D int64 initializer (shapes, axes, pads, ... given as inputs)."""
+        return self.const(hint, list(values), np.int64)
+
+    def weight(self, layer: Layer, i: int, shape: Sequence[int] | None = None) -> str:
+        """Blob ``i`` of ``layer`` as a float32 initializer shaped ``shape`` (default: the
+        blob's shape), streamed from the caffemodel when written.  A layer that absorbs
+        a BatchNorm group gets the folded values (computed as ``fold`` computes them)."""
+        fold = self.bn.folds.get(layer.index)
+        hint = f"{layer.name}/w{i}" if i else f"{layer.name}/weight"
+        if i == 1:
+            hint = f"{layer.name}/bias"
+        if fold is not None:
+            return self._folded_weight(layer, i, fold[0], hint, shape)
+        blobs = self.blobs(layer)
+        if i >= len(blobs):
+            raise ModelValueError(f"needs blob {i} but the caffemodel holds {len(blobs)} blob(s)", layer=layer.name)
+        blob = blobs[i]
+        dims = tuple(blob.shape if shape is None else shape)
+        if int(np.prod(dims, dtype=np.int64)) != blob.count:
+            raise ModelValueError(
+                f"blob {i} holds {blob.count} values (shape {blob.shape}) but {dims} are needed", layer=layer.name
+            )
+        name = self._unique(hint)
+        data = blob.data
+        if data.dtype == np.dtype("<f4"):
+            self.initializers.append(Initializer(name, dims, FLOAT, blob.count, array=data))
+        else:
+            self.initializers.append(Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data)))
+        return name
+
+    def _folded_weight(self, layer: Layer, i: int, target: Any, hint: str, shape: Sequence[int] | None) -> str:
+        from ...folding import producer_rewrite
+
+        cached = getattr(target, "_onnx_rewrite", None)
+        if cached is None:
+            cached = producer_rewrite(self.net, target)[0]
+            target._onnx_rewrite = cached
+        values = cached.blobs[i]
+        dims = tuple(shape) if shape is not None else (
+            values.keep_from.shape if values.keep_from is not None else tuple(values.shape)
+        )
+        if int(np.prod(dims, dtype=np.int64)) != values.count:
+            raise ModelValueError(
+                f"folded blob {i} holds {values.count} values but {dims} are needed", layer=layer.name
+            )
+        name = self._unique(hint)
+        self.initializers.append(
+            Initializer(name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double))
+        )
+        return name
+
+    # --- converter API: refusing ----------------------------------------------------
+
+    def refuse(self, layer: Layer, field_name: str | None, message: str) -> GraphError:
+        """The error for something of ``layer`` that cannot be converted exactly, naming
+        the file, the line where ``field_name`` is written (else the layer's), the layer
+        and the field.  Converters raise it; the walk collects it."""
+        line = layer.node.line or None
+        if field_name:
+            for node in layer.node.walk():
+                if node.name == field_name.rsplit(".", 1)[-1]:
+                    line = node.line or line
+            message = f"{field_name}: {message}"
+        return GraphError(message, file=self.path, layer=layer.name, line=line)
+
+    # --- graph inputs ---------------------------------------------------------------
+
+    def graph_input(self, value: Value, shape: Sequence[int]) -> None:
+        """Declares ``value`` (a net input) as a graph input of ``shape``."""
+        shape = tuple(int(d) for d in shape)
+        self.shapes[value] = shape
+        self.graph_inputs.append((self.names[value], shape))
+
+
+def _widened_chunks(data: np.ndarray) -> Callable[[Take], Iterable[np.ndarray]]:
+    """Chunks of a float16/float64/big-endian blob rounded to float32, as Caffe loads it."""
+    step = 1 << 18
+
+    def chunks(take: Take) -> Iterable[np.ndarray]:
+        for start in range(0, data.size, step):
+            part = data[start : start + step]
+            out = take(part.size)
+            with np.errstate(over="ignore"):
+                out[...] = part
+            yield out
+
+    return chunks
+
+
+def _float32_chunks(produce: Callable[[Take], Iterable[np.ndarray]], double: bool) -> Callable[[Take], Iterable[np.ndarray]]:
+    """Folded-weight chunks as float32: float64 values (a blob stored as doubles) are
+    rounded once, as Caffe rounds them when it loads them."""
+    if not double:
+        return produce
+
+    def chunks(take: Take) -> Iterable[np.ndarray]:
+        buffers: list[np.ndarray] = []
+
+        def take64(n: int) -> np.ndarray:
+            if not buffers or buffers[0].size < n:
+                buffers[:] = [np.empty(n, dtype=np.float64)]
+            return buffers[0][:n]
+
+        for chunk in produce(take64):
+            out = take(chunk.size)
+            out[...] = chunk
+            yield out
+
+    return chunks
+
+
+def convert_graph(net: Net, options: ExportOptions) -> Context:
+    """Walks ``net`` and converts every layer; raises :class:`ConversionError` listing
+    every layer that cannot be converted (nothing is written then)."""
+    ctx = Context(net, options)
+    _declare_legacy_inputs(ctx)
+    failed: set[Value] = set()
+    for layer in ctx.graph.layers:
+        ctx._layer = layer
+        if any(value in failed for value in layer.inputs):
+            failed.update(layer.outputs)  # already reported where it started
+            continue
+        if layer.index in ctx.bn.skip:
+            for value in layer.outputs:
+                ctx.shapes[value] = ctx.shapes[layer.inputs[0]]
+            continue
+        step = ctx.bn.steps.get(layer.index)
+        try:
+            if step is not None:
+                emit_affine(ctx, layer, step)
+                continue
+            handler = registry.handler_for(layer.type)
+            if handler is None:
+                raise ctx.refuse(layer, None, registry.unknown_type_message(layer.type))
+            _refuse_unknown_fields(ctx, layer)
+            handler(ctx, layer)
+            missing = [v.blob for v in layer.outputs if v not in ctx.shapes]
+            if missing and layer.index not in ctx.cut_layers:
+                raise AssertionError(f"converter of {layer.type} did not declare tops {missing}")
+        except Caffe2TrtError as exc:
+            ctx.problems.append(exc.with_context(file=ctx.path, layer=layer.name))
+            failed.update(layer.outputs)
+    ctx._layer = None
+    if ctx.problems:
+        count = len(ctx.problems)
+        listed = "; ".join(str(p) for p in ctx.problems)
+        raise ConversionError(f"cannot export {count} layer(s) to ONNX: {listed}")
+    return ctx
+
+
+def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
+    """A field BVLC Caffe does not know (a fork's) is refused: what it does is unknown."""
+    from ...ir.params import LAYER_PARAMS
+    from ...ir.schema import LayerParameter
+    from .params import unknown_fields
+
+    unknown = unknown_fields(layer)
+    if unknown:
+        path, node = unknown[0]
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        bvlc = layer.type not in LAYER_PARAMS or LAYER_PARAMS[layer.type][0] in LayerParameter.FIELDS
+        schema = "BVLC Caffe" if bvlc else f"the forks' {layer.type} layer (proto/caffe_forks.proto)"
+        raise GraphError(
+            f"{path}: not a field of {schema}{more}; the exporter cannot tell what it does",
+            file=ctx.path,
+            layer=layer.name,
+            line=node.line or None,
+        )
+
+
+def _declare_legacy_inputs(ctx: Context) -> None:
+    """The net-level ``input:`` blobs (with ``input_shape``/``input_dim``) as graph inputs."""
+    graph = ctx.graph
+    if not graph.net_inputs:
+        return
+    shapes = input_shapes(ctx)
+    for blob in graph.net_inputs:
+        ctx.graph_input(Value(blob, 0), shapes[blob])
+
+
+def input_shapes(ctx: Context) -> dict[str, tuple[int, ...]]:
+    """Every net input's shape: the prototxt's, replaced by ``--input-shape`` where given."""
+    cached = getattr(ctx, "_input_shapes", None)
+    if cached is not None:
+        return cached
+    from ...folding import input_shapes as stated_shapes
+
+    shapes = stated_shapes(ctx.net.doc, ctx.graph)
+    given = dict(ctx.options.input_shapes)
+    if None in given:
+        if len(shapes) != 1:
+            raise Caffe2TrtError(
+                f"the net has {len(shapes)} inputs ({', '.join(shapes)}): name the blob in --input-shape BLOB=N,C,H,W"
+            )
+        given[next(iter(shapes))] = given.pop(None)
+    for blob, shape in given.items():
+        if blob not in shapes:
+            raise Caffe2TrtError(f"--input-shape names {blob!r}, which is not a net input ({', '.join(shapes)})")
+        shapes[blob] = shape
+    ctx._input_shapes = shapes  # type: ignore[attr-defined]
+    return shapes
+
+
+def channel_shape(channels: int, rank: int, axis: int = 1) -> tuple[int, ...]:
+    """The shape that broadcasts ``channels`` values along ``axis`` of a rank-``rank`` tensor."""
+    return (channels,) + (1,) * (rank - axis - 1)
+
+
+def emit_affine(ctx: Context, layer: Layer, step: AffineStep) -> None:
+    """A BatchNorm group as ``x * a + b`` per channel (float32 constants of the float64 map)."""
+    from ...batchnorm import to_float32
+
+    shape = ctx.shapes[step.source]
+    if len(shape) < 2 or shape[1] != step.affine.channels:
+        raise ctx.refuse(
+            layer, None, f"the group's {step.affine.channels} channels do not match its input's shape {shape}"
+        )
+    a, b = to_float32(step.affine)
+    cshape = channel_shape(step.affine.channels, len(shape))
+    x = ctx.names[step.source]
+    scaled = ctx.temp(f"{layer.name}/scaled")
+    ctx.node("Mul", [x, ctx.const(f"{layer.name}/scale", a.reshape(cshape))], [scaled])
+    ctx.node("Add", [scaled, ctx.const(f"{layer.name}/shift", b.reshape(cshape))], [ctx.names[step.result]])
+    # The group's other versions get their shape as the walk skips their layers.
+    for value in layer.outputs:
+        ctx.shapes[value] = shape
+    ctx.shapes[step.result] = shape

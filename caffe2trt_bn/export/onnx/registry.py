@@ -1,0 +1,111 @@
+"""The converter registry: one handler per Caffe layer type.
+
+A converter turns one Caffe layer into ONNX nodes.  It is a function
+``handler(ctx: Context, layer: Layer) -> None`` registered for one or more Caffe layer
+types with :func:`converter`::
+
+    @converter("Convolution", "Deconvolution")
+    def convolution(ctx: Context, layer: Layer) -> None:
+        p = layer_params(layer)                 # typed <type>_param (see .params)
+        (n, c, h, w) = ctx.shape(layer, 0)      # Caffe shape of bottom 0
+        x = ctx.input(layer, 0)                 # ONNX tensor name of bottom 0
+        w = ctx.weight(layer, 0)                # initializer streamed from blob 0
+        y = ctx.output(layer, 0, (n, o, oh, ow))  # declares top 0 with its Caffe shape
+        ctx.node("Conv", [x, w], [y], kernel_shape=[kh, kw], ...)
+
+The whole converter API is the :class:`~.context.Context` methods:
+
+* reading: ``ctx.input(layer, i)``, ``ctx.shape(layer, i)`` (the Caffe shape, computed by
+  the converter that wrote the value, with Caffe's formulas), ``ctx.blobs(layer)``
+  (caffemodel blobs, numpy views of the memory map), ``ctx.opset``, ``ctx.options``;
+* writing: ``ctx.output(layer, i, shape)`` (every top must be declared, with the shape
+  Caffe gives it), ``ctx.node(op_type, inputs, outputs, **attributes)`` (the op must be
+  one TensorRT's ONNX parser documents, see :mod:`.trt_ops`), ``ctx.temp(hint)`` (a fresh
+  tensor name for intermediate results), ``ctx.const(hint, array)`` (a small
+  initializer), ``ctx.weight(layer, i, shape=None, transform=None)`` (a blob as an
+  initializer, streamed to the file), ``ctx.ints(hint, values)`` (an int64 initializer for
+  shape/axes inputs);
+* refusing: ``raise ctx.refuse(layer, "field", "why")`` for a field that cannot be
+  converted exactly: it names file, line, layer and field; the walk collects every such
+  error (and every unknown layer type) and reports them all at once.
+
+A second registration of a type raises at import; :func:`handler_for` gives a named
+error for a type that has no handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from ...graph import Layer
+    from .context import Context
+
+Handler = Callable[["Context", "Layer"], None]
+H = TypeVar("H", bound=Handler)
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+class DuplicateConverterError(RuntimeError):
+    """Two converters for one Caffe layer type: a programming error, raised at import."""
+
+
+def converter(*layer_types: str) -> Callable[[H], H]:
+    """Registers the decorated function as the converter of each of ``layer_types``."""
+    if not layer_types:
+        raise DuplicateConverterError("@converter needs at least one Caffe layer type")
+
+    def register(handler: H) -> H:
+        for layer_type in layer_types:
+            existing = _HANDLERS.get(layer_type)
+            if existing is not None and existing is not handler:
+                raise DuplicateConverterError(
+                    f"Caffe layer type {layer_type!r} has two ONNX converters: "
+                    f"{existing.__module__}.{existing.__qualname__} and {handler.__module__}.{handler.__qualname__}"
+                )
+            _HANDLERS[layer_type] = handler
+        return handler
+
+    return register
+
+
+def handler_for(layer_type: str) -> Handler | None:
+    """The converter registered for ``layer_type``, or None (the walk reports it)."""
+    _load_converters()
+    return _HANDLERS.get(layer_type)
+
+
+def supported_types() -> list[str]:
+    """Every Caffe layer type that has a converter, sorted."""
+    _load_converters()
+    return sorted(_HANDLERS)
+
+
+def unknown_type_message(layer_type: str) -> str:
+    """The error text for a layer type without a converter (with a did-you-mean)."""
+    import difflib
+
+    _load_converters()
+    close = difflib.get_close_matches(layer_type, _HANDLERS, n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"layer type {layer_type!r} has no ONNX converter{hint}"
+
+
+_loaded = False
+
+
+def _load_converters() -> None:
+    """Imports every module of the ``converters`` package once (each registers its types)."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    from . import converters
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(converters.__path__)):
+        importlib.import_module(f"{converters.__name__}.{module}")
+    _loaded = True

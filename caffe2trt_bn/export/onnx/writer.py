@@ -1,0 +1,153 @@
+"""Writes the ONNX file, streaming initializer payloads from the caffemodel's memory map.
+
+The graph (nodes, inputs, outputs) is encoded once by :mod:`.proto`; the initializers
+never become ``TensorProto`` objects holding the weights.  Each one is written as its
+protobuf record: the small header (``dims``, ``data_type``, ``name``), then the
+``raw_data`` field whose payload is copied from the memory map (or from the
+folded-weight chunks) straight to the file.  The
+protobuf wire format allows the fields of a message in any order, so
+
+    ModelProto = <ir_version, producer, opset_import>  graph(7){ <nodes, name, inputs,
+                 outputs>  initializer(5){header, raw_data(9)} ... }
+
+is a valid ModelProto that ``onnx.load`` reads like any other, and the model is never
+held twice in memory.  The same input gives the same bytes (no time stamps, no maps).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...atomic import atomic_output
+from ...errors import ModelValueError, OutputError
+from . import proto
+from .context import FLOAT, INT64, Context, Initializer
+
+#: Largest file protobuf readers accept (2 GiB - 1): larger models need external data.
+MAX_PROTOBUF_BYTES = (1 << 31) - 1
+
+#: Values per buffer lent to chunk producers (4 MiB of float32).
+CHUNK_VALUES = 1 << 20
+
+PRODUCER = "caffe2trt_bn"
+
+
+@dataclass
+class WriteStats:
+    """What was written: total bytes, initializer count and their payload bytes."""
+
+    bytes: int
+    initializers: int
+    weight_bytes: int
+
+
+def build_model(ctx: Context, outputs: list[tuple[str, tuple[int | str, ...]]], graph_name: str) -> tuple[bytes, bytes]:
+    """The serialized ModelProto without its graph, and the GraphProto without initializers.
+
+    With ``--dynamic-batch`` the first dimension is ``N``, except in a shape that
+    already names a data-dependent dimension (DetectionOutput's rows: its first axis
+    is always 1)."""
+    from ... import __version__
+
+    dynamic = ctx.options.dynamic_batch
+
+    def info(name: str, shape: tuple[int | str, ...]) -> bytes:
+        dims: list[int | str] = list(shape)
+        if dynamic and dims and not any(isinstance(d, str) for d in dims):
+            dims[0] = "N"
+        return proto.value_info(name, FLOAT, dims)
+
+    graph = proto.graph_body(
+        ctx.nodes,
+        graph_name or "caffe_net",
+        [info(name, shape) for name, shape in ctx.graph_inputs],
+        [info(name, shape) for name, shape in outputs],
+    )
+    return proto.model_head(ctx.opset, PRODUCER, __version__), graph
+
+
+def write_model(
+    ctx: Context, outputs: list[tuple[str, tuple[int | str, ...]]], path: str | Path, inputs: Iterable[str | Path]
+) -> WriteStats:
+    """Writes the model to ``path`` atomically (nothing is left behind on failure)."""
+    model_bytes, graph_bytes = build_model(ctx, outputs, ctx.graph.name)
+    headers = [proto.tensor_header(i.name, i.data_type, i.dims, i.nbytes) for i in ctx.initializers]
+    records = [proto.key(5, 2) + proto.varint(len(h) + i.nbytes) + h for h, i in zip(headers, ctx.initializers)]
+    graph_size = len(graph_bytes) + sum(len(r) + init.nbytes for r, init in zip(records, ctx.initializers))
+    total = len(model_bytes) + len(proto.key(7, 2)) + len(proto.varint(graph_size)) + graph_size
+    if total > MAX_PROTOBUF_BYTES:
+        raise OutputError(
+            f"the model would take {total} bytes, beyond the 2 GiB limit of a protobuf file "
+            "(ONNX external data is not written by this exporter)",
+            file=path,
+        )
+    weight_bytes = 0
+    with atomic_output(path, inputs) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(model_bytes)
+            f.write(proto.key(7, 2) + proto.varint(graph_size))
+            f.write(graph_bytes)
+            buffer = np.empty(CHUNK_VALUES, dtype=np.float32)
+            for record, init in zip(records, ctx.initializers):
+                f.write(record)
+                written = _write_payload(f, init, buffer)
+                if written != init.nbytes:
+                    raise AssertionError(f"initializer {init.name!r}: wrote {written} bytes, declared {init.nbytes}")
+                weight_bytes += written
+            size = f.tell()
+        if size != total:
+            raise AssertionError(f"wrote {size} bytes, computed {total}")
+    return WriteStats(total, len(ctx.initializers), weight_bytes)
+
+
+def _write_payload(f: object, init: Initializer, buffer: np.ndarray) -> int:
+    """Writes the values of ``init`` as little-endian raw bytes; returns the byte count.
+    Non-finite float weights are refused by name (TensorRT and Caffe weights are finite)."""
+    written = 0
+    if init.array is not None:
+        array = init.array
+        if init.data_type == FLOAT:
+            array = array.astype("<f4", copy=False)
+            for start in range(0, array.size, CHUNK_VALUES):
+                part = np.ascontiguousarray(array.reshape(-1)[start : start + CHUNK_VALUES])
+                _check_finite(init, part)
+                f.write(memoryview(part).cast("B"))  # type: ignore[attr-defined]
+                written += part.nbytes
+            return written
+        assert init.data_type == INT64
+        data = np.ascontiguousarray(array.astype("<i8", copy=False))
+        f.write(data.tobytes())  # type: ignore[attr-defined]
+        return data.nbytes
+    assert init.chunks is not None
+
+    def take(n: int) -> np.ndarray:
+        nonlocal buffer
+        if buffer.size < n:
+            buffer = np.empty(n, dtype=np.float32)
+        return buffer[:n]
+
+    for chunk in init.chunks(take):
+        part = np.ascontiguousarray(chunk, dtype="<f4")
+        _check_finite(init, part)
+        f.write(memoryview(part).cast("B"))  # type: ignore[attr-defined]
+        written += part.nbytes
+    return written
+
+
+def _check_finite(init: Initializer, part: np.ndarray) -> None:
+    if part.size and not np.isfinite(np.add.reduce(part, dtype=np.float64)):
+        bad = np.flatnonzero(~np.isfinite(part))
+        if bad.size:
+            raise ModelValueError(
+                f"initializer {init.name!r} holds the non-finite value {float(part[bad[0]])}: "
+                "TensorRT and Caffe weights must be finite"
+            )
+
+
+def file_size(path: str | Path) -> int:
+    return os.stat(path).st_size

@@ -1,0 +1,1 @@
+"""Runtime comparisons of exported models against a Caffe runtime (``--verify``)."""

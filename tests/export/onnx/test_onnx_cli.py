@@ -1,0 +1,161 @@
+"""``caffe-bn-merge onnx``: options, report, exit codes, atomic output, --verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from caffe2trt_bn.cli import main
+
+from .harness import FIXTURES, ZOO, check_case
+from .test_onnx_registry import _broken_case
+
+
+def _args(case: Path, out: Path, *more: str) -> list[str]:
+    return ["onnx", str(case / "deploy.prototxt"), str(case / "net.caffemodel"), "-o", str(out), *more]
+
+
+def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "arch_resnet_se", out, "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["output"] == str(out) and report["opset"] == 17 and report["bn"] == "fold"
+    assert report["inputs"] == [{"name": "data", "shape": [2, 3, 11, 14]}]
+    assert report["outputs"] == [{"name": "res2a", "shape": [2, 12, 6, 7]}]
+    assert [g["action"] for g in report["groups"]] == ["folded"] * 5
+    assert report["bytes"] == out.stat().st_size
+
+
+def test_quiet_prints_nothing_and_two_runs_are_byte_identical(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    assert main(_args(ZOO / "arch_inception_bn", a, "-q")) == 0
+    assert main(_args(ZOO / "arch_inception_bn", b, "-q")) == 0
+    assert capsys.readouterr().out == ""
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_options_reach_the_model(tmp_path: Path) -> None:
+    import onnx
+
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "arch_vgg_classifier", out, "-q", "--opset", "13", "--bn", "keep",
+                      "--input-shape", "data=1,3,16,14", "--outputs", "pool1,fc7")) == 0
+    model = onnx.load(str(out))
+    assert model.opset_import[0].version == 13
+    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 3, 16, 14]
+    assert [o.name for o in model.graph.output] == ["prob", "pool1", "fc7"]
+    onnx.checker.check_model(model, full_check=True)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--opset", "12"], "opset 12 is not supported"),
+        (["--outputs", "nosuchblob"], "'nosuchblob'"),
+        (["--input-shape", "other=1,3,4,4"], "'other', which is not a net input"),
+    ],
+)
+def test_bad_options_are_one_error_line_and_nothing_written(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "arch_resnet_se", out, *extra)) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_unknown_layer_exit_1_nothing_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proto, model = _broken_case(tmp_path)
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"previous")
+    assert main(["onnx", str(proto), str(model), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot export 3 layer(s)" in err and "'Frobnicate'" in err and "'Warp'" in err
+    assert out.read_bytes() == b"previous"  # an existing output stays untouched
+
+
+def test_strict_turns_a_model_warning_into_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.onnx"
+    assert main(_args(FIXTURES / "untrained_zero_factor", out, "--strict")) == 1
+    assert "zero_factor" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(_args(FIXTURES / "untrained_zero_factor", out, "-q")) == 0
+    assert "zero_factor" in capsys.readouterr().err  # the warning, printed
+
+
+def test_verify_prints_a_table_and_names_what_opencv_cannot_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("cv2")
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "deconv_variants", out, "--verify")) == 0
+    text = capsys.readouterr().out
+    assert "d_k4s2p1" in text and " ok" in text
+    assert "unchecked: OpenCV dnn ignores Deconvolution's dilation (layer 'd_dil')" in text
+
+
+def test_verify_fails_when_the_model_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model whose weights differ from the caffemodel's fails --verify with exit 1."""
+    pytest.importorskip("cv2")
+    import onnx
+    from onnx import numpy_helper
+
+    from caffe2trt_bn.net import load_net
+    from caffe2trt_bn.verify.onnx import verify_onnx
+
+    case = ZOO / "arch_vgg_classifier"
+    out = tmp_path / "m.onnx"
+    assert main(_args(case, out, "-q")) == 0
+    model = onnx.load(str(out))
+    init = model.graph.initializer[0]
+    init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * 1.01, init.name))
+    onnx.save(model, str(out))
+    result = verify_onnx(load_net(case / "deploy.prototxt", case / "net.caffemodel"), out, ["prob"])
+    assert not result.ok and result.checks[0].status == "FAIL"
+
+
+def test_fork_field_is_refused_not_ignored(tmp_path: Path) -> None:
+    """A parameter field BVLC Caffe does not have is refused by name and line."""
+    from caffe2trt_bn.errors import Caffe2TrtError
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    src = ZOO / "softmax_dropout"
+    text = (src / "deploy.prototxt").read_text()
+    assert "dropout_ratio: 0.5" in text
+    proto = tmp_path / "deploy.prototxt"
+    proto.write_text(text.replace("dropout_ratio: 0.5", "dropout_ratio: 0.5 scale_train: false"))
+    with pytest.raises(Caffe2TrtError, match=r"dropout_param.scale_train: not a field of BVLC Caffe"):
+        to_onnx(proto, src / "net.caffemodel", tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_fork_ceil_mode_false_rounds_down(tmp_path: Path) -> None:
+    """The forks' ``ceil_mode: false`` (and BVLC's ``round_mode: FLOOR``) round down."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    src = ZOO / "pool_ceil_7x6"
+    text = (src / "deploy.prototxt").read_text()
+    x = np.load(src / "input.npy")
+    for field in ("ceil_mode: false", "round_mode: FLOOR"):
+        proto = tmp_path / "deploy.prototxt"
+        proto.write_text(text.replace("pool: MAX kernel_size: 2 stride: 2 }", f"pool: MAX kernel_size: 2 stride: 2 {field} }}"))
+        out = tmp_path / "m.onnx"
+        to_onnx(proto, src / "net.caffemodel", out)
+        session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        (y,) = session.run(["max_k2s2"], {"data": x})
+        want = x[:, :, :6, :6].reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5))  # H 7 -> 3 (floor), W 6 -> 3
+        assert np.array_equal(y, want), field
+
+
+def test_harness_detects_a_wrong_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The harness is not vacuous: a converter computing the wrong thing fails it."""
+    from caffe2trt_bn.export.onnx.converters import activations
+
+    monkeypatch.setattr(activations, "_unary", lambda ctx, layer, op, **a: activations.Context.node(
+        ctx, "Identity", [ctx.input(layer, 0)], [ctx.output(layer, 0, ctx.shape(layer, 0))]))
+    result = check_case("zoo/act_pointwise", tmp_path / "m.onnx")
+    assert any("relative error" in f for f in result.failures)

@@ -1,0 +1,20 @@
+"""ONNX export of Pooling and SPP (Caffe's rounding and AVE divisor at every opset): the Caffe-made cases that exercise them, checked
+against Caffe's recorded activations by the shared harness at opsets 13, 17 and 20."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .harness import check_case
+
+CASES = ['zoo/pool_ceil_7x6', 'zoo/pool_ceil_8x5', 'zoo/pool_global_hw', 'zoo/spp_silence_misc']
+
+
+@pytest.mark.parametrize("opset", [17, 13, 20])
+@pytest.mark.parametrize("case", CASES)
+def test_case_matches_caffe(case: str, opset: int, tmp_path: Path) -> None:
+    result = check_case(case, tmp_path / "model.onnx", opset=opset)
+    assert result.failures == []
+    assert result.errors  # something was compared
