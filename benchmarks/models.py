@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from caffe2trt_bn import wire
+from caffe2trt_bn.io import wire
 
 
 @dataclass(frozen=True)

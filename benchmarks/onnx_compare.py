@@ -93,8 +93,8 @@ class Case:
 def graph_outputs(deploy: Path) -> list[str]:
     """The output blobs of a deploy net (no layer reads them, no later layer rewrites
     them), in the order they are written."""
-    from caffe2trt_bn.graph import build_graph
-    from caffe2trt_bn.prototxt import parse_file
+    from caffe2trt_bn.ir.graph import build_graph
+    from caffe2trt_bn.io.prototxt import parse_file
 
     graph = build_graph(parse_file(deploy))
     return [v.blob for layer in graph.layers for v in layer.outputs if graph.is_net_output(v)]

@@ -29,15 +29,15 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Caffe2TrtError": ".errors",
     "Caffe2TrtWarning": ".errors",
-    "ScaleWeights": ".conversion",
-    "extract": ".conversion",
+    "ScaleWeights": ".passes.scale_weights",
+    "extract": ".passes.scale_weights",
     "save": ".export",
-    "bn_to_scale": ".batchnorm",
-    "to_deploy": ".deploy",
-    "fold": ".folding",
-    "verify_fold": ".folding",
-    "FoldResult": ".folding",
-    "FoldedGroup": ".folding",
+    "bn_to_scale": ".passes.batchnorm",
+    "to_deploy": ".passes.deploy",
+    "fold": ".passes.fold",
+    "verify_fold": ".passes.fold",
+    "FoldResult": ".passes.fold",
+    "FoldedGroup": ".passes.fold",
     "to_onnx": ".export.onnx",
     "OnnxReport": ".export.onnx",
 }
@@ -45,13 +45,13 @@ _EXPORTS = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 if TYPE_CHECKING:
-    from .batchnorm import bn_to_scale
-    from .deploy import to_deploy
+    from .passes.batchnorm import bn_to_scale
+    from .passes.deploy import to_deploy
     from .errors import Caffe2TrtError, Caffe2TrtWarning
     from .export import save
-    from .conversion import ScaleWeights, extract
+    from .passes.scale_weights import ScaleWeights, extract
     from .export.onnx import OnnxReport, to_onnx
-    from .folding import FoldedGroup, FoldResult, fold, verify_fold
+    from .passes.fold import FoldedGroup, FoldResult, fold, verify_fold
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from caffe2trt_bn.prototxt import Document, Node
+from caffe2trt_bn.io.prototxt import Document, Node
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

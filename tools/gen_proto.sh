@@ -31,7 +31,7 @@
 #
 # Usage
 #   [PYTHON=/path/to/python] tools/gen_proto.sh
-#   Then run: PYTHONPATH=. python -m pytest -q tests/test_schema.py
+#   Then run: PYTHONPATH=. python -m pytest -q tests/io/test_caffe_pb2_schema.py
 
 set -euo pipefail
 

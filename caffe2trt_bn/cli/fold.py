@@ -1,7 +1,7 @@
 """``caffe-bn-merge fold DEPLOY CAFFEMODEL -o OUTDIR``: fold BatchNorm groups into their producers.
 
 Writes ``OUTDIR/<prototxt name>`` and ``OUTDIR/<caffemodel name>`` (see
-:mod:`caffe2trt_bn.folding`) and reports, for every group, where it went.  ``--verify``
+:mod:`caffe2trt_bn.passes.fold`) and reports, for every group, where it went.  ``--verify``
 then runs the original and the folded net in OpenCV dnn on the same random input and
 exits 1 when a net output differs by more than ``--rtol`` relative to its magnitude.
 Intermediate blobs the fold leaves unchanged are compared too and reported (a warning
@@ -20,7 +20,7 @@ from . import PROG, ArgumentParser, add_output_options, failure_json, print_json
 
 
 def parser() -> argparse.ArgumentParser:
-    from ..folding import VERIFY_RTOL
+    from ..passes.fold import VERIFY_RTOL
 
     p = ArgumentParser(
         prog=f"{PROG} fold",
@@ -74,8 +74,8 @@ def run(argv: Sequence[str]) -> int:
     if not (math.isfinite(args.rtol) and args.rtol >= 0):
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
-    from ..folding import OPENCV_HINT, fold, opencv_available, verify_fold
-    from ..net import DUPLICATE_STORED_LAYER
+    from ..passes.fold import OPENCV_HINT, fold, opencv_available, verify_fold
+    from ..ir.net import DUPLICATE_STORED_LAYER
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.

@@ -1,6 +1,6 @@
 """``caffe-bn-merge inspect DEPLOY CAFFEMODEL [-v] [--json]``: what each BatchNorm-like layer is.
 
-Prints the report of :func:`caffe2trt_bn.inspection.inspect_net` (one row per
+Prints the report of :func:`caffe2trt_bn.passes.inspect.inspect_net` (one row per
 BatchNorm-like layer: variant, channels, factor, eps, smallest variance, the layers it
 fuses with and why, or the error that stops the merge there), then the warnings the
 merge would give.
@@ -42,7 +42,7 @@ def _number(value: float | None) -> str:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
-    from ..inspection import inspect_net
+    from ..passes.inspect import inspect_net
 
     report = inspect_net(args.prototxt, args.caffemodel)
     failed = report.failed

@@ -36,9 +36,9 @@ def parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
-    from ..atomic import check_output_path
+    from ..io.atomic import check_output_path
     from ..export import format_of, save
-    from ..conversion import convert, no_batchnorm_error
+    from ..passes.scale_weights import convert, no_batchnorm_error
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"
     # A bad output path (a directory, an input file, an unknown suffix) fails before any work.

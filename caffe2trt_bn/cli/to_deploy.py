@@ -1,6 +1,6 @@
 """``caffe-bn-merge to-deploy TRAIN_VAL [-o DEPLOY] [--input-shape N,C,H,W]``.
 
-Rewrites a train_val prototxt into a deploy prototxt (see :mod:`caffe2trt_bn.deploy`):
+Rewrites a train_val prototxt into a deploy prototxt (see :mod:`caffe2trt_bn.passes.deploy`):
 TEST-phase layers only, one ``Input`` layer instead of the data layers, ``Softmax``
 instead of ``SoftmaxWithLoss`` and ``Sigmoid`` instead of ``SigmoidCrossEntropyLoss``, no
 other losses, metrics or labels, every BatchNorm on its stored statistics; everything else
@@ -24,8 +24,8 @@ STDOUT = "-"
 
 def _shape(text: str) -> tuple[str | None, tuple[int, ...]]:
     """Parses ``N,C,H,W`` or ``BLOB=N,C,H,W``; a shape Caffe cannot set up is a usage
-    error (see :func:`caffe2trt_bn.deploy.shape_problem`)."""
-    from ..deploy import shape_problem
+    error (see :func:`caffe2trt_bn.passes.deploy.shape_problem`)."""
+    from ..passes.deploy import shape_problem
 
     blob, _, dims = text.rpartition("=")
     try:
@@ -78,10 +78,10 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) > 1 and any(blob is None for blob, _ in shapes):
         p.error("with several --input-shape options, name each blob: BLOB=N,C,H,W")
 
-    from ..atomic import check_output_path, write_bytes_atomic
-    from ..deploy import rewrite
+    from ..io.atomic import check_output_path, write_bytes_atomic
+    from ..passes.deploy import rewrite
     from ..errors import enforce_strict
-    from ..prototxt import parse_file
+    from ..io.prototxt import parse_file
 
     if not to_stdout:
         check_output_path(args.output, [args.prototxt])  # fails before any work is done

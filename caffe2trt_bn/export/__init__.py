@@ -1,7 +1,7 @@
 """Writers of Scale weights, one module per format, chosen by the output suffix.
 
 Every format carries the same float32 numbers; every writer is deterministic (the
-same weights give byte-identical files) and atomic (see :mod:`caffe2trt_bn.atomic`).
+same weights give byte-identical files) and atomic (see :mod:`caffe2trt_bn.io.atomic`).
 Only :mod:`.h5` imports h5py, and only when an HDF5 file is asked for.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import Caffe2TrtError, OutputError
 
 if TYPE_CHECKING:
-    from ..conversion import ScaleWeights
+    from ..passes.scale_weights import ScaleWeights
 
 #: Output suffix -> format name.
 FORMATS = {".h5": "h5", ".hdf5": "h5", ".npz": "npz", ".wts": "wts"}

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 import h5py
 import numpy as np
 
-from ..atomic import atomic_output
+from ..io.atomic import atomic_output
 from . import FORMAT_NAME, FORMAT_VERSION
 
 if TYPE_CHECKING:
-    from ..conversion import ScaleWeights
+    from ..passes.scale_weights import ScaleWeights
 
 
 def group_key(name: str) -> str:

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..atomic import atomic_output
+from ..io.atomic import atomic_output
 from . import FORMAT_NAME, FORMAT_VERSION
 
 if TYPE_CHECKING:
-    from ..conversion import ScaleWeights
+    from ..passes.scale_weights import ScaleWeights
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 KEYS = ("scale", "shift", "power")

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..atomic import write_bytes_atomic
+from ..io.atomic import write_bytes_atomic
 from ..errors import Caffe2TrtError, OutputError
 
 if TYPE_CHECKING:
-    from ..conversion import ScaleWeights
+    from ..passes.scale_weights import ScaleWeights
 
 KEYS = ("scale", "shift", "power")
 

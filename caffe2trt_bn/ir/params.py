@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from typing import Any, NoReturn, Protocol, TypeVar
 
 from ..errors import Diagnostic, GraphError, PrototxtSyntaxError
-from ..prototxt import Node
+from ..io.prototxt import Node
 from . import schema
 from .schema import MESSAGES
 from .spec import INT_RANGES, FieldSpec, Message
@@ -58,7 +58,7 @@ M = TypeVar("M", bound=Message)
 
 
 class LayerLike(Protocol):
-    """What the readers need of a layer: :class:`caffe2trt_bn.graph.Layer` and the
+    """What the readers need of a layer: :class:`caffe2trt_bn.ir.graph.Layer` and the
     deploy rewrite's layers both are."""
 
     name: str

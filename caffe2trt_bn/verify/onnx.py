@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Caffe2TrtError
-from ..graph import Graph, Layer
-from ..net import Net
+from ..ir.graph import Graph, Layer
+from ..ir.net import Net
 
 #: Largest accepted difference between ONNX Runtime and the reference, relative to the
 #: output's magnitude (both compute in float32).
@@ -142,7 +142,7 @@ def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: floa
     model = onnx.load(str(onnx_path), load_external_data=False)
     rng = np.random.default_rng(seed)
     inputs: dict[str, np.ndarray] = {}
-    from ..folding import input_shapes
+    from ..passes.fold import input_shapes
 
     stated = input_shapes(net.doc, net.graph)
     for value in model.graph.input:
@@ -196,8 +196,8 @@ def _run_pycaffe(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> d
 
 
 def _run_opencv(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> dict[str, np.ndarray]:
-    from ..folding import OPENCV_HINT, _register_bias_layer, opencv_available
-    from ..folding import _run_opencv as run
+    from ..passes.fold import OPENCV_HINT, _register_bias_layer, opencv_available
+    from ..passes.fold import _run_opencv as run
 
     if not opencv_available():
         raise Caffe2TrtError(OPENCV_HINT)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from caffe2trt_bn.errors import GraphError
-from caffe2trt_bn.graph import Graph, build_graph
+from caffe2trt_bn.ir.graph import Graph, build_graph
 from caffe2trt_bn.ir.geometry import conv_geometry, pool_geometry
 from caffe2trt_bn.ir.params import layer_params
 from caffe2trt_bn.ir.schema import ConvolutionParameter, PoolingParameter
-from caffe2trt_bn.prototxt import parse, parse_file
+from caffe2trt_bn.io.prototxt import parse, parse_file
 
 ZOO = Path(__file__).resolve().parents[2] / "fixtures" / "zoo"
 CASES = ["conv_kernel_stride_pad", "conv_dilation_group", "deconv_variants", "pool_ceil_7x6", "pool_ceil_8x5", "pool_global_hw"]

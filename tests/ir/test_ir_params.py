@@ -14,7 +14,7 @@ from google.protobuf.message import Message as PbMessage
 
 from caffe2trt_bn import caffe_pb2
 from caffe2trt_bn.errors import GraphError, PrototxtSyntaxError
-from caffe2trt_bn.graph import build_graph
+from caffe2trt_bn.ir.graph import build_graph
 from caffe2trt_bn.ir import schema
 from caffe2trt_bn.ir.params import (
     LAYER_PARAMS,
@@ -28,7 +28,7 @@ from caffe2trt_bn.ir.params import (
     read_message,
 )
 from caffe2trt_bn.ir.spec import Message
-from caffe2trt_bn.prototxt import parse, parse_file
+from caffe2trt_bn.io.prototxt import parse, parse_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

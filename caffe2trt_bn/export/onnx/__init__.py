@@ -146,11 +146,11 @@ def to_onnx(
         ssd_head=ssd_head,
     )
     from ...gcpause import gc_paused
-    from ...net import load_net
+    from ...ir.net import load_net
 
     with gc_paused():
         options.check()
-        from ...atomic import check_output_path
+        from ...io.atomic import check_output_path
 
         check_output_path(path, [prototxt, caffemodel])
         net = load_net(prototxt, caffemodel)
@@ -162,8 +162,8 @@ def to_onnx(
 def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxReport:
     """:func:`to_onnx` for a net already loaded (``net.load_net``); warnings are in the
     report, not issued."""
-    from ...graph import Value
-    from ...net import Net
+    from ...ir.graph import Value
+    from ...ir.net import Net
     from .context import convert_graph
     from .writer import write_model
 

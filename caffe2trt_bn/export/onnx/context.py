@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from ...batchnorm import BATCHNORM_TYPES, Affine
-from ...caffemodel import Blob
+from ...passes.batchnorm import BATCHNORM_TYPES, Affine
+from ...io.caffemodel import Blob
 from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
-from ...graph import Layer, Value
-from ...net import Net
+from ...ir.graph import Layer, Value
+from ...ir.net import Net
 from . import registry
 from .proto import OnnxNode
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_op
@@ -155,8 +155,8 @@ def plan_batchnorm(net: Net, mode: str) -> BatchNormPlan:
     if mode == "keep" or not any(layer.type in BATCHNORM_TYPES for layer in net.graph.layers):
         return plan
     if mode == "fold":
-        from ...folding import place_groups
-        from ...fuse import check_float32_range
+        from ...passes.fold import place_groups
+        from ...passes.fuse import check_float32_range
 
         targets, report, diagnostics = place_groups(net, check_moved_writes=False)
         plan.diagnostics = diagnostics
@@ -176,7 +176,7 @@ def plan_batchnorm(net: Net, mode: str) -> BatchNormPlan:
             else:
                 plan.folds[target.layer.index] = (target, last.output)
         return plan
-    from ...fuse import compute_groups
+    from ...passes.fuse import compute_groups
 
     computed, diagnostics = compute_groups(net)
     plan.diagnostics = diagnostics
@@ -392,7 +392,7 @@ class Context:
         return name
 
     def _folded_weight(self, layer: Layer, i: int, target: Any, hint: str, shape: Sequence[int] | None) -> str:
-        from ...folding import producer_rewrite
+        from ...passes.fold import producer_rewrite
 
         cached = getattr(target, "_onnx_rewrite", None)
         if cached is None:
@@ -546,7 +546,7 @@ def input_shapes(ctx: Context) -> dict[str, tuple[int, ...]]:
     cached = getattr(ctx, "_input_shapes", None)
     if cached is not None:
         return cached
-    from ...folding import input_shapes as stated_shapes
+    from ...passes.fold import input_shapes as stated_shapes
 
     shapes = stated_shapes(ctx.net.doc, ctx.graph)
     given = dict(ctx.options.input_shapes)
@@ -571,7 +571,7 @@ def channel_shape(channels: int, rank: int, axis: int = 1) -> tuple[int, ...]:
 
 def emit_affine(ctx: Context, layer: Layer, step: AffineStep) -> None:
     """A BatchNorm group as ``x * a + b`` per channel (float32 constants of the float64 map)."""
-    from ...batchnorm import to_float32
+    from ...passes.batchnorm import to_float32
 
     shape = ctx.shapes[step.source]
     if len(shape) < 2 or shape[1] != step.affine.channels:

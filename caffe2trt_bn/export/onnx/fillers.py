@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...caffemodel import Blob
+from ...io.caffemodel import Blob
 from ...errors import GraphError
-from ...graph import Layer
+from ...ir.graph import Layer
 from ...ir.spec import Message
 from .params import has, layer_params
 

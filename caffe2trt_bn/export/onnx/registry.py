@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from ...graph import Layer
+    from ...ir.graph import Layer
     from .context import Context
 
 Handler = Callable[["Context", "Layer"], None]

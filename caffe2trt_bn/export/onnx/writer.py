@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...atomic import atomic_output
+from ...io.atomic import atomic_output
 from ...errors import ModelValueError, OutputError
 from . import proto
 from .context import FLOAT, INT64, Context, Initializer

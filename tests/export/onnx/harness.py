@@ -75,8 +75,8 @@ def recorded(case: str) -> tuple[Recorded, object]:
     inserts for fan-out (and the layer Caffe makes of a legacy ``input:`` header) are not
     in the prototxt and are passed over.
     """
-    from caffe2trt_bn.graph import build_graph
-    from caffe2trt_bn.prototxt import parse_file
+    from caffe2trt_bn.ir.graph import build_graph
+    from caffe2trt_bn.io.prototxt import parse_file
 
     d = case_dir(case)
     meta = json.loads((d / "activations.json").read_text())

@@ -50,7 +50,7 @@ def test_fold_weights_are_the_fold_commands_bit_for_bit(case: str, tmp_path: Pat
     from onnx import numpy_helper
 
     from caffe2trt_bn import fold
-    from caffe2trt_bn.caffemodel import read_caffemodel
+    from caffe2trt_bn.io.caffemodel import read_caffemodel
 
     d = FIXTURES / case
     report = export_case(f"fixtures/{case}", tmp_path / "m.onnx", bn="fold")
@@ -76,8 +76,8 @@ def test_fork_variants_compute_the_expected_affine(case: str, mode: str, tmp_pat
     import onnx
     import onnxruntime as ort
 
-    from caffe2trt_bn.graph import build_graph
-    from caffe2trt_bn.prototxt import parse_file
+    from caffe2trt_bn.ir.graph import build_graph
+    from caffe2trt_bn.io.prototxt import parse_file
 
     d = FIXTURES / "forks" / case
     report = export_case(f"fixtures/forks/{case}", tmp_path / "m.onnx", bn=mode)

@@ -101,7 +101,7 @@ def test_verify_fails_when_the_model_is_wrong(tmp_path: Path, capsys: pytest.Cap
     import onnx
     from onnx import numpy_helper
 
-    from caffe2trt_bn.net import load_net
+    from caffe2trt_bn.ir.net import load_net
     from caffe2trt_bn.verify.onnx import verify_onnx
 
     case = ZOO / "arch_vgg_classifier"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from caffe2trt_bn.export.onnx.params import has, layer_params
-from caffe2trt_bn.graph import build_graph
-from caffe2trt_bn.prototxt import parse
+from caffe2trt_bn.ir.graph import build_graph
+from caffe2trt_bn.io.prototxt import parse
 
 
 def _layer(text: str) -> object:

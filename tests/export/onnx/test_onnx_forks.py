@@ -150,7 +150,7 @@ def test_verify_with_opencv_reports_its_fork_differences(tmp_path: Path, case: s
     and the other outputs agree."""
     pytest.importorskip("cv2")
     from caffe2trt_bn.export.onnx import ExportOptions, export_net
-    from caffe2trt_bn.net import load_net
+    from caffe2trt_bn.ir.net import load_net
     from caffe2trt_bn.verify.onnx import pycaffe_available, verify_onnx
 
     from .harness import FORK_LAYERS

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context, channel_shape
 from ..params import layer_params
 from ..registry import converter

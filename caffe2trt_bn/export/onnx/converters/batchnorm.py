@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....batchnorm import read_batchnorm
-from ....graph import Layer
+from ....passes.batchnorm import read_batchnorm
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import layer_params
 from ..registry import converter

@@ -8,7 +8,7 @@ channel axis 1 (Caffe's default ``axis``) is converted.
 
 from __future__ import annotations
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ....ir.geometry import conv_geometry
 from ..context import Context
 from ..params import has, layer_params, param

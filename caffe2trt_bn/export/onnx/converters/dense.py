@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ....ir.geometry import conv_geometry
 from ..context import Context
 from ..params import has, layer_params

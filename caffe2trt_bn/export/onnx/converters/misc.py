@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context, input_shapes
 from ..params import layer_params
 from ..registry import converter

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import layer_params
 from ..registry import converter

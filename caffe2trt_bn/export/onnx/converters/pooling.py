@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ....ir.geometry import pool_geometry, pooled_extent
 from ..context import Context
 from ..params import has, layer_params

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....graph import Layer, Value
+from ....ir.graph import Layer, Value
 from ....ir.spec import Message
 from ..context import Context
 from ..params import has, layer_params

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ....graph import Layer
+from ....ir.graph import Layer
 from ....ir.spec import Message
 from ..context import Context, channel_shape
 from ..params import has, layer_params
