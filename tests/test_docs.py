@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 README = ROOT / "README.md"
@@ -169,11 +168,11 @@ def test_readme_example_prints_what_it_shows(example: Example, tmp_path: Path) -
 
 def test_setup_commands_match_ci_and_the_example() -> None:
     text = README.read_text(encoding="utf-8")
-    install = re.search(r"^pip install \. && caffe-bn-merge (.+)$", text, re.M)
-    tests = re.search(r"^(pip install -e \"\.\[test\]\") && (python -m pytest -q)$", text, re.M)
+    install = re.search(r"^pip install \. && caffe-bn-merge (.+)$", text, re.MULTILINE)
+    tests = re.search(r"^(pip install -e \"\.\[test\]\") && (python -m pytest -q)$", text, re.MULTILINE)
     assert install and tests, "the README's two set-up commands are missing"
     # The first set-up command is the merge example, whose output the README shows.
     assert shlex.split(install.group(1)) in [e.args for e in EXAMPLES]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert f"python -m pip install -q -e {tests.group(1)[len('pip install -e '):]}" in ci
-    assert re.search(r"^python -m pytest -q\b", ci, re.M), "CI must run the README's test command"
+    assert re.search(r"^python -m pytest -q\b", ci, re.MULTILINE), "CI must run the README's test command"
