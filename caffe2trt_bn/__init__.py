@@ -42,16 +42,33 @@ _EXPORTS = {
     "OnnxReport": ".export.onnx",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+#: Written out (not computed from ``_EXPORTS``) so that linters and type checkers can read
+#: it; tests/test_public_api.py checks that the two agree.
+__all__ = [
+    "Caffe2TrtError",
+    "Caffe2TrtWarning",
+    "FoldResult",
+    "FoldedGroup",
+    "OnnxReport",
+    "ScaleWeights",
+    "__version__",
+    "bn_to_scale",
+    "extract",
+    "fold",
+    "save",
+    "to_deploy",
+    "to_onnx",
+    "verify_fold",
+]
 
 if TYPE_CHECKING:
-    from .passes.batchnorm import bn_to_scale
-    from .passes.deploy import to_deploy
     from .errors import Caffe2TrtError, Caffe2TrtWarning
     from .export import save
-    from .passes.scale_weights import ScaleWeights, extract
     from .export.onnx import OnnxReport, to_onnx
+    from .passes.batchnorm import bn_to_scale
+    from .passes.deploy import to_deploy
     from .passes.fold import FoldedGroup, FoldResult, fold, verify_fold
+    from .passes.scale_weights import ScaleWeights, extract
 
 
 def __getattr__(name: str) -> Any:

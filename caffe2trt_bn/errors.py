@@ -48,7 +48,7 @@ class Caffe2TrtError(Exception):
 
     def with_context(
         self, *, file: str | Path | None = None, layer: str | None = None
-    ) -> "Caffe2TrtError":
+    ) -> Caffe2TrtError:
         """Fills in file or layer context that the raiser did not know; returns self."""
         if self.file is None and file is not None:
             self.file = str(file)
@@ -113,7 +113,7 @@ class StrictModeError(Caffe2TrtError):
         self,
         message: str,
         *,
-        diagnostic: "Diagnostic",
+        diagnostic: Diagnostic,
         file: str | None = None,
         layer: str | None = None,
         line: int | None = None,
@@ -338,7 +338,7 @@ class Caffe2TrtWarning(UserWarning):
     diagnostic: Diagnostic | None = None
 
 
-def issue_warnings(diagnostics: "Sequence[Diagnostic]", stacklevel: int = 3) -> None:
+def issue_warnings(diagnostics: Sequence[Diagnostic], stacklevel: int = 3) -> None:
     """Issues each diagnostic as a :class:`Caffe2TrtWarning` (the API's way to report
     them; the command line prints them itself and silences these)."""
     import warnings

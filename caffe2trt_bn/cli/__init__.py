@@ -28,7 +28,17 @@ from typing import NoReturn, TextIO
 
 import numpy as np
 
-from ..errors import INFO, LABELS, RISK, Caffe2TrtError, Caffe2TrtWarning, Diagnostic, DiagnosticSummary, StrictModeError, summarize
+from ..errors import (
+    INFO,
+    LABELS,
+    RISK,
+    Caffe2TrtError,
+    Caffe2TrtWarning,
+    Diagnostic,
+    DiagnosticSummary,
+    StrictModeError,
+    summarize,
+)
 from ..gcpause import gc_paused
 
 PROG = "caffe-bn-merge"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..io.caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
 from ..errors import Diagnostic, GraphError
 from ..gcpause import gc_paused
-from .graph import Graph, Layer, build_graph
+from ..io.caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
 from ..io.prototxt import Document, parse_file
+from .graph import Graph, Layer, build_graph
 
 
 @dataclass

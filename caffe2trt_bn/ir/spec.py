@@ -103,7 +103,7 @@ class Message:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
-    def replace(self: M, **changes: Any) -> M:  # noqa: PYI019 (typing.Self needs Python 3.11)
+    def replace(self: M, **changes: Any) -> M:
         """A copy with ``changes`` applied (``dataclasses.replace``); it records no source."""
         values = {name: getattr(self, name) for name in self.FIELDS}
         values.update(changes)
