@@ -152,7 +152,7 @@ def read_h5(path: str | Path) -> list[dict[str, object]]:
         for key in f.attrs["groups"]:
             g = f[key if isinstance(key, str) else key.decode()]
             item: dict[str, object] = {k: g.attrs[k] for k in g.attrs}
-            item["layers"] = [str(x) for x in item["layers"]]  # type: ignore[union-attr]
+            item["layers"] = [str(x) for x in g.attrs["layers"]]
             for k in ("scale", "shift", "power"):
                 item[k] = g[k][()]
             out.append(item)

@@ -183,11 +183,19 @@ def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: floa
     return VerifyResult(reference, rtol, checks)
 
 
+def _prototxt_file(net: Net) -> str:
+    """The prototxt file the reference frameworks read: they read files, not parsed trees,
+    so a net parsed from text (no path) cannot be compared (its blobs become unchecked)."""
+    if net.prototxt_path is None:
+        raise Caffe2TrtError("the reference run reads the prototxt from its file, and this net was not read from one")
+    return net.prototxt_path
+
+
 def _run_pycaffe(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> dict[str, np.ndarray]:
     import caffe
 
     caffe.set_mode_cpu()
-    model = caffe.Net(str(net.prototxt_path), str(net.caffemodel_path), caffe.TEST)
+    model = caffe.Net(_prototxt_file(net), net.caffemodel_path, caffe.TEST)
     for name, x in inputs.items():
         model.blobs[name].reshape(*x.shape)
         model.blobs[name].data[...] = x
@@ -205,7 +213,7 @@ def _run_opencv(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> di
 
     registered = _register_bias_layer(cv2)
     try:
-        return run(cv2, net.prototxt_path, net.caffemodel_path, inputs, net.graph, blobs)
+        return run(cv2, _prototxt_file(net), net.caffemodel_path, inputs, net.graph, blobs)
     finally:
         if registered:
             cv2.dnn_unregisterLayer("Bias")
