@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Caffe2TrtError
-from ..ir.graph import Graph, Layer
+from ..ir.graph import Graph, Layer, Value
 from ..ir.net import Net
 
 #: Largest accepted difference between ONNX Runtime and the reference, relative to the
@@ -122,7 +122,7 @@ def _fork_difference(layer: Layer) -> str | None:
 
 def _tainted(graph: Graph) -> dict[str, str]:
     """Blob -> the reason its final value differs in OpenCV (propagated downstream)."""
-    reasons: dict[object, str] = {}
+    reasons: dict[Value, str] = {}
     for layer in graph.layers:
         reason = opencv_difference(layer)
         if reason is None:
@@ -130,7 +130,7 @@ def _tainted(graph: Graph) -> dict[str, str]:
         if reason is not None:
             for v in layer.outputs:
                 reasons[v] = f"{reason} (layer {layer.name!r})" if "(layer" not in reason else reason
-    return {v.blob: r for v, r in reasons.items()}  # type: ignore[attr-defined]
+    return {v.blob: r for v, r in reasons.items()}
 
 
 def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: float = VERIFY_RTOL, seed: int = 0) -> VerifyResult:
