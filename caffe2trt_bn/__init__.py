@@ -15,6 +15,10 @@ Public API:
 * :func:`to_onnx` - export the whole net to ONNX for TensorRT's ONNX parser
   (:class:`OnnxReport` says what was written);
 * :class:`Caffe2TrtError` - base class of every error caused by the input.
+
+``caffe2trt_bn.caffe_pb2`` (protoc's classes for Caffe's messages) is shipped for users
+who want them; it needs protobuf (``pip install "caffe2trt_bn[proto]"``).  Nothing else in
+the package imports it: models are read by the package's own readers.
 """
 
 from __future__ import annotations
