@@ -15,6 +15,10 @@ Public API:
 * :func:`to_onnx` - export the whole net to ONNX for TensorRT's ONNX parser
   (:class:`OnnxReport` says what was written);
 * :class:`Caffe2TrtError` - base class of every error caused by the input.
+
+``caffe2trt_bn.caffe_pb2`` (protoc's classes for Caffe's messages) is shipped for users
+who want them; it needs protobuf (``pip install "caffe2trt_bn[proto]"``).  Nothing else in
+the package imports it: models are read by the package's own readers.
 """
 
 from __future__ import annotations
@@ -42,16 +46,33 @@ _EXPORTS = {
     "OnnxReport": ".export.onnx",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+#: Written out (not computed from ``_EXPORTS``) so that linters and type checkers can read
+#: it; tests/test_public_api.py checks that the two agree.
+__all__ = [
+    "Caffe2TrtError",
+    "Caffe2TrtWarning",
+    "FoldResult",
+    "FoldedGroup",
+    "OnnxReport",
+    "ScaleWeights",
+    "__version__",
+    "bn_to_scale",
+    "extract",
+    "fold",
+    "save",
+    "to_deploy",
+    "to_onnx",
+    "verify_fold",
+]
 
 if TYPE_CHECKING:
-    from .passes.batchnorm import bn_to_scale
-    from .passes.deploy import to_deploy
     from .errors import Caffe2TrtError, Caffe2TrtWarning
     from .export import save
-    from .passes.scale_weights import ScaleWeights, extract
     from .export.onnx import OnnxReport, to_onnx
+    from .passes.batchnorm import bn_to_scale
+    from .passes.deploy import to_deploy
     from .passes.fold import FoldedGroup, FoldResult, fold, verify_fold
+    from .passes.scale_weights import ScaleWeights, extract
 
 
 def __getattr__(name: str) -> Any:

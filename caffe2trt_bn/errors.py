@@ -11,6 +11,7 @@ column where they apply), then what is wrong.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ class Caffe2TrtError(Exception):
         self,
         message: str,
         *,
-        file: str | Path | None = None,
+        file: str | os.PathLike[str] | None = None,
         layer: str | None = None,
         channel: int | None = None,
         line: int | None = None,
@@ -40,18 +41,18 @@ class Caffe2TrtError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.file = str(file) if file is not None else None
+        self.file = os.fspath(file) if file is not None else None
         self.layer = layer
         self.channel = channel
         self.line = line
         self.column = column
 
     def with_context(
-        self, *, file: str | Path | None = None, layer: str | None = None
-    ) -> "Caffe2TrtError":
+        self, *, file: str | os.PathLike[str] | None = None, layer: str | None = None
+    ) -> Caffe2TrtError:
         """Fills in file or layer context that the raiser did not know; returns self."""
         if self.file is None and file is not None:
-            self.file = str(file)
+            self.file = os.fspath(file)
         if self.layer is None and layer is not None:
             self.layer = layer
         return self
@@ -113,7 +114,7 @@ class StrictModeError(Caffe2TrtError):
         self,
         message: str,
         *,
-        diagnostic: "Diagnostic",
+        diagnostic: Diagnostic,
         file: str | None = None,
         layer: str | None = None,
         line: int | None = None,
@@ -338,7 +339,7 @@ class Caffe2TrtWarning(UserWarning):
     diagnostic: Diagnostic | None = None
 
 
-def issue_warnings(diagnostics: "Sequence[Diagnostic]", stacklevel: int = 3) -> None:
+def issue_warnings(diagnostics: Sequence[Diagnostic], stacklevel: int = 3) -> None:
     """Issues each diagnostic as a :class:`Caffe2TrtWarning` (the API's way to report
     them; the command line prints them itself and silences these)."""
     import warnings

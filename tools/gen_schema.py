@@ -276,12 +276,12 @@ def generate(sources: list[tuple[str, str]]) -> str:
         if state.get(msg.name) == 2:
             return
         if state.get(msg.name) == 1:
-            raise ProtoError(f"recursive messages are not supported: {' -> '.join(trail + (msg.name,))}")
+            raise ProtoError(f"recursive messages are not supported: {' -> '.join((*trail, msg.name))}")
         state[msg.name] = 1
         for f in msg.fields:
             r = resolve(msg, f)
             if r.message is not None and f.label != "repeated":
-                visit(messages[r.message], trail + (msg.name,))
+                visit(messages[r.message], (*trail, msg.name))
         state[msg.name] = 2
         ordered.append(msg)
 
@@ -311,17 +311,14 @@ def generate(sources: list[tuple[str, str]]) -> str:
         "ENUMS: dict[str, dict[str, int]] = {",
     ]
     for enum in all_enums:
-        values = ", ".join(f"{k!r}: {v}" for k, v in enum.values.items())
-        out.append(f"    {enum.name!r}: {{{values}}},")
+        out += _fit(f"    {enum.name!r}: {{", [f"{k!r}: {v}" for k, v in enum.values.items()], "},")
     out += ["}", ""]
 
     for msg in ordered:
         resolved = [(f, resolve(msg, f)) for f in msg.fields]
-        names = ", ".join(repr(f.name) for f in msg.fields)
         out += ["", f"class {msg.name}(Message):", f'    """``{msg.name}`` ({origin[msg.name]}, line {msg.line})."""', ""]
-        slots = ", ".join(repr(name) for name in sorted(f.name for f in msg.fields))
-        out.append(f"    __slots__ = ({slots}{',' if len(msg.fields) == 1 else ''})")
-        out.append(f"    __match_args__ = ({names}{',' if len(msg.fields) == 1 else ''})")
+        out += _fit("    __slots__ = (", [repr(name) for name in sorted(f.name for f in msg.fields)], ")", tuple_=True)
+        out += _fit("    __match_args__ = (", [repr(f.name) for f in msg.fields], ")", tuple_=True)
         out.append("")
         params: list[str] = []
         sets: list[str] = []
@@ -337,16 +334,14 @@ def generate(sources: list[tuple[str, str]]) -> str:
             sets.append(f"        _set(self, {f.name!r}, {f.name})")
             enum_ref = f"ENUMS[{r.enum.name!r}]" if r.enum is not None else "None"
             spec_default = "None" if r.kind == "message" and not repeated else default_src
-            specs.append(
-                f"        {f.name!r}: FieldSpec({f.name!r}, {f.number}, {f.label!r}, {f.type!r}, {r.kind!r}, "
-                f"{spec_default}, {enum_ref}, {r.message!r}, {f.packed!r}),"
-            )
+            args = [repr(f.name), str(f.number), repr(f.label), repr(f.type), repr(r.kind), spec_default, enum_ref]
+            specs += _fit(f"        {f.name!r}: FieldSpec(", [*args, repr(r.message), repr(f.packed)], "),")
         out.append("")
         out.append("    FIELDS: ClassVar[dict[str, FieldSpec]] = {")
         out += specs
         out.append("    }")
-        enums = ", ".join(f"{short!r}: ENUMS[{e.name!r}]" for short, e in msg.enums.items())
-        out.append(f"    ENUMS: ClassVar[dict[str, dict[str, int]]] = {{{enums}}}")
+        enums = [f"{short!r}: ENUMS[{e.name!r}]" for short, e in msg.enums.items()]
+        out += _fit("    ENUMS: ClassVar[dict[str, dict[str, int]]] = {", enums, "}")
         out.append("")
         if msg.fields:
             out.append("    def __init__(")
@@ -372,6 +367,30 @@ def generate(sources: list[tuple[str, str]]) -> str:
         out.append(f"    {msg.name!r}: {msg.name},")
     out += ["}", ""]
     return "\n".join(out)
+
+
+#: Width of the generated lines (the project's line length, pyproject.toml [tool.ruff]).
+LINE_LENGTH = 120
+
+
+def _fit(head: str, items: list[str], tail: str, *, tuple_: bool = False) -> list[str]:
+    """``head`` + the comma-separated ``items`` + ``tail`` on one line if it fits in
+    :data:`LINE_LENGTH`; else ``head``, the items filled into lines one level deeper
+    (each item ends with a comma), then ``tail`` on its own line.  ``tuple_``: a one-item
+    tuple keeps its comma on one line."""
+    one = ", ".join(items) + ("," if tuple_ and len(items) == 1 else "")
+    if len(head) + len(one) + len(tail) <= LINE_LENGTH:
+        return [f"{head}{one}{tail}"]
+    indent = " " * (len(head) - len(head.lstrip()))
+    lines = [head]
+    line = ""
+    for item in items:
+        if line and len(indent) + 4 + len(line) + 1 + len(item) + 1 > LINE_LENGTH:
+            lines.append(f"{indent}    {line}")
+            line = ""
+        line = f"{line} {item}," if line else f"{item},"
+    lines += [f"{indent}    {line}", f"{indent}{tail}"]
+    return lines
 
 
 def _default(f: FieldDef, r: Resolved, repeated: bool) -> tuple[object, str, str]:

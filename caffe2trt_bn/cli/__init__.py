@@ -28,7 +28,17 @@ from typing import NoReturn, TextIO
 
 import numpy as np
 
-from ..errors import INFO, LABELS, RISK, Caffe2TrtError, Caffe2TrtWarning, Diagnostic, DiagnosticSummary, StrictModeError, summarize
+from ..errors import (
+    INFO,
+    LABELS,
+    RISK,
+    Caffe2TrtError,
+    Caffe2TrtWarning,
+    Diagnostic,
+    DiagnosticSummary,
+    StrictModeError,
+    summarize,
+)
 from ..gcpause import gc_paused
 
 PROG = "caffe-bn-merge"
@@ -43,7 +53,11 @@ class ArgumentParser(argparse.ArgumentParser):
 
     _json = False
 
-    def parse_known_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None):  # type: ignore[override]
+    # typeshed declares parse_known_args as overloads generic in the namespace's type;
+    # every caller here passes the default namespace, so one signature is enough.
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
         self._json = json_requested(sys.argv[1:] if args is None else args)
         return super().parse_known_args(args, namespace)
 

@@ -16,7 +16,17 @@ import math
 import sys
 from collections.abc import Sequence
 
-from . import PROG, ArgumentParser, add_output_options, failure_json, print_json, print_table, print_warnings, warning_counts, warnings_json
+from . import (
+    PROG,
+    ArgumentParser,
+    add_output_options,
+    failure_json,
+    print_json,
+    print_table,
+    print_warnings,
+    warning_counts,
+    warnings_json,
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -74,8 +84,8 @@ def run(argv: Sequence[str]) -> int:
     if not (math.isfinite(args.rtol) and args.rtol >= 0):
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
-    from ..passes.fold import OPENCV_HINT, fold, opencv_available, verify_fold
     from ..ir.net import DUPLICATE_STORED_LAYER
+    from ..passes.fold import OPENCV_HINT, fold, opencv_available, verify_fold
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.

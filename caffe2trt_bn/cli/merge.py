@@ -11,7 +11,16 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import PROG, ArgumentParser, add_output_options, print_json, print_table, print_warnings, warning_counts, warnings_json
+from . import (
+    PROG,
+    ArgumentParser,
+    add_output_options,
+    print_json,
+    print_table,
+    print_warnings,
+    warning_counts,
+    warnings_json,
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,8 +45,8 @@ def parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
-    from ..io.atomic import check_output_path
     from ..export import format_of, save
+    from ..io.atomic import check_output_path
     from ..passes.scale_weights import convert, no_batchnorm_error
 
     output = args.output or f"{Path(args.caffemodel).name.rsplit('.', 1)[0]}.scale.h5"

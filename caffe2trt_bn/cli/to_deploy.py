@@ -78,10 +78,10 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) > 1 and any(blob is None for blob, _ in shapes):
         p.error("with several --input-shape options, name each blob: BLOB=N,C,H,W")
 
-    from ..io.atomic import check_output_path, write_bytes_atomic
-    from ..passes.deploy import rewrite
     from ..errors import enforce_strict
+    from ..io.atomic import check_output_path, write_bytes_atomic
     from ..io.prototxt import parse_file
+    from ..passes.deploy import rewrite
 
     if not to_stdout:
         check_output_path(args.output, [args.prototxt])  # fails before any work is done
@@ -89,7 +89,7 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) == 1 and shapes[0][0] is None:
         input_shape = shapes[0][1]
     elif shapes:
-        input_shape = {blob: shape for blob, shape in shapes}
+        input_shape = dict(shapes)
     doc = parse_file(args.prototxt)
     result = rewrite(doc, input_shape)
     enforce_strict(result.diagnostics, args.strict)

@@ -34,7 +34,7 @@ def format_of(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def check_names(weights: Sequence["ScaleWeights"], fmt: str) -> None:
+def check_names(weights: Sequence[ScaleWeights], fmt: str) -> None:
     """Refuses names no format can store: a NUL character (HDF5 strings end there, zip
     entry names are cut there) or text that is not valid UTF-8 (a prototxt escape such
     as ``"\\377"`` gives such a name)."""
@@ -51,7 +51,7 @@ def check_names(weights: Sequence["ScaleWeights"], fmt: str) -> None:
             raise OutputError(f"the name {text!r} {problem}, which a .{fmt} file cannot store", layer=w.name)
 
 
-def check_unique(weights: Sequence["ScaleWeights"], fmt: str, stored_names: Callable[["ScaleWeights"], Iterable[str]]) -> None:
+def check_unique(weights: Sequence[ScaleWeights], fmt: str, stored_names: Callable[[ScaleWeights], Iterable[str]]) -> None:
     """Refuses two groups that a format would store under one name (``stored_names``
     gives the names a group takes in the file: its HDF5 group key, its npz members, its
     ``.wts`` entries).  Both would be written, and a reader would see only one of them
@@ -71,7 +71,7 @@ def check_unique(weights: Sequence["ScaleWeights"], fmt: str, stored_names: Call
             raise OutputError(message, layer=w.name)
 
 
-def save(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
+def save(weights: Sequence[ScaleWeights], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
     """Writes ``weights`` to ``path`` in the format its suffix names (.h5/.hdf5, .npz, .wts).
 
     ``inputs`` are files the output must not replace.  Names a format cannot store, and

@@ -42,7 +42,7 @@ def group_key(name: str) -> str:
     return key
 
 
-def stored_names(w: "ScaleWeights") -> tuple[str]:
+def stored_names(w: ScaleWeights) -> tuple[str]:
     """The name under which the group of ``w`` is stored (see :func:`export.check_unique`)."""
     return (group_key(w.name),)
 
@@ -59,7 +59,7 @@ COMPACT_GROUPS_MAX = 4091
 LARGE_LIBVER = ("v108", "v108")
 
 
-def write_h5(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+def write_h5(weights: Sequence[ScaleWeights], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
     # Files of up to COMPACT_GROUPS_MAX groups keep HDF5's original format (h5py's default,
     # readable by any HDF5); only larger ones need the 1.8 format.
     libver = {} if len(weights) <= COMPACT_GROUPS_MAX else {"libver": LARGE_LIBVER}
@@ -84,7 +84,7 @@ def write_h5(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Ite
             out.write(image)
 
 
-def _write_group(f: h5py.File, w: "ScaleWeights", writer: "_GroupWriter") -> None:
+def _write_group(f: h5py.File, w: ScaleWeights, writer: _GroupWriter) -> None:
     """Writes the group of ``w`` into ``f`` (one call per group: tests interrupt a write
     between groups here)."""
     writer.write(w)
@@ -118,7 +118,7 @@ class _GroupWriter:
             for key, dtype in (("str", _STR), ("int64", np.dtype(np.int64)), ("float64", np.dtype(np.float64)))
         }
 
-    def write(self, w: "ScaleWeights") -> None:
+    def write(self, w: ScaleWeights) -> None:
         gid = h5py.h5g.create(self.fid, group_key(w.name).encode("utf-8"), gcpl=self.gcpl)
         for key in ("scale", "shift", "power"):
             data = np.ascontiguousarray(getattr(w, key), dtype="<f4")
@@ -152,7 +152,7 @@ def read_h5(path: str | Path) -> list[dict[str, object]]:
         for key in f.attrs["groups"]:
             g = f[key if isinstance(key, str) else key.decode()]
             item: dict[str, object] = {k: g.attrs[k] for k in g.attrs}
-            item["layers"] = [str(x) for x in item["layers"]]  # type: ignore[union-attr]
+            item["layers"] = [str(x) for x in g.attrs["layers"]]
             for k in ("scale", "shift", "power"):
                 item[k] = g[k][()]
             out.append(item)

@@ -31,14 +31,14 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 KEYS = ("scale", "shift", "power")
 
 
-def stored_names(w: "ScaleWeights") -> tuple[str, ...]:
+def stored_names(w: ScaleWeights) -> tuple[str, ...]:
     """The zip members holding the arrays of ``w`` (see :func:`export.check_unique`), as
     :mod:`zipfile` stores them (on Windows it writes ``\\`` as ``/``, so ``a\\b`` and
     ``a/b`` would be one member there)."""
     return tuple(zipfile.ZipInfo(f"{w.name}.{key}.npy").filename for key in KEYS)
 
 
-def manifest(weights: Sequence["ScaleWeights"]) -> str:
+def manifest(weights: Sequence[ScaleWeights]) -> str:
     """The JSON manifest text shared by the npz writer and readers."""
     return json.dumps(
         {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "groups": [w.metadata() for w in weights]},
@@ -52,15 +52,14 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def write_npz(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+def write_npz(weights: Sequence[ScaleWeights], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
     entries: list[tuple[str, np.ndarray]] = []
     for w in weights:
         for member, key in zip(stored_names(w), KEYS):
             entries.append((member, np.asarray(getattr(w, key), dtype=np.float32)))
     entries.append(("manifest.npy", np.array(manifest(weights))))
-    with atomic_output(path, inputs) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for name, array in entries:
-                info = zipfile.ZipInfo(name, date_time=_EPOCH)
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, _npy_bytes(array))
+    with atomic_output(path, inputs) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, array in entries:
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, _npy_bytes(array))

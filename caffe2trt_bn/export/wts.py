@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..io.atomic import write_bytes_atomic
 from ..errors import Caffe2TrtError, OutputError
+from ..io.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from ..passes.scale_weights import ScaleWeights
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 KEYS = ("scale", "shift", "power")
 
 
-def stored_names(w: "ScaleWeights") -> tuple[str, ...]:
+def stored_names(w: ScaleWeights) -> tuple[str, ...]:
     """The entry names of ``w`` (see :func:`export.check_unique`)."""
     return tuple(f"{w.name}.{key}" for key in KEYS)
 
 
-def wts_text(weights: Sequence["ScaleWeights"]) -> str:
+def wts_text(weights: Sequence[ScaleWeights]) -> str:
     lines = [str(len(weights) * len(KEYS))]
     for w in weights:
         if not w.name or any(ch.isspace() for ch in w.name):
@@ -43,7 +43,7 @@ def wts_text(weights: Sequence["ScaleWeights"]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_wts(weights: Sequence["ScaleWeights"], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+def write_wts(weights: Sequence[ScaleWeights], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
     text = wts_text(weights)
     write_bytes_atomic(path, text.encode("utf-8"), inputs)  # names may be any UTF-8; the rest is ASCII
 

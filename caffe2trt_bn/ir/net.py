@@ -7,14 +7,14 @@ the TRAIN net, so it may hold extra layers; they are ignored).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..io.caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
 from ..errors import Diagnostic, GraphError
 from ..gcpause import gc_paused
-from .graph import Graph, Layer, build_graph
+from ..io.caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
 from ..io.prototxt import Document, parse_file
+from .graph import Graph, Layer, build_graph
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Net:
         return stored.blobs
 
 
-def load_net(prototxt: str | Path, caffemodel: str | Path) -> Net:
+def load_net(prototxt: str | os.PathLike[str], caffemodel: str | os.PathLike[str]) -> Net:
     """Reads both files of a model (the caffemodel through a read-only memory map).
 
     Every stored layer is decoded (:meth:`CaffeModel.check`, a few microseconds per

@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import struct
 from collections.abc import Iterable
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar, overload
 
 from ..errors import Diagnostic, GraphError, PrototxtSyntaxError
 from ..io.prototxt import Node
@@ -407,45 +407,64 @@ def _float32(value: float) -> float:
 # --------------------------------------------------------------------------- layers
 
 
-def layer_params(layer: LayerLike) -> Message:
+@overload
+def layer_params(layer: LayerLike) -> Message: ...
+@overload
+def layer_params(layer: LayerLike, expected: type[M]) -> M: ...
+def layer_params(layer: LayerLike, expected: type[Message] = Message) -> Message:
     """The typed ``<type>_param`` message of ``layer`` (:data:`LAYER_PARAMS`), read once.
 
     A type without an entry raises KeyError: callers ask only for types they handle.
+    ``expected`` is the class the caller reads (``layer_params(layer, schema.PoolingParameter)``):
+    the result is typed as that class, so a type checker checks the field names the caller
+    reads; a layer whose message is another class is a TypeError (a caller's mistake, not
+    the model's).
     """
     field_name, cls = LAYER_PARAMS[layer.type]
-    return _read_layer_field(layer, field_name, cls)
+    return _expect(_read_layer_field(layer, field_name, cls), expected, layer)
 
 
-def param(layer: LayerLike, field_name: str) -> Message:
+@overload
+def param(layer: LayerLike, field_name: str) -> Message: ...
+@overload
+def param(layer: LayerLike, field_name: str, expected: type[M]) -> M: ...
+def param(layer: LayerLike, field_name: str, expected: type[Message] = Message) -> Message:
     """The typed message field ``field_name`` of ``layer`` (any LayerParameter message
-    field, e.g. ``transform_param``), read once; the default instance when absent."""
+    field, e.g. ``transform_param``), read once; the default instance when absent.
+    ``expected``: as for :func:`layer_params`."""
     spec = _LAYER_FIELDS.get(field_name)
     if spec is None or spec.kind != "message" or spec.label == "repeated":
         raise KeyError(f"LayerParameter has no singular message field {field_name!r}")
-    return _read_layer_field(layer, field_name, MESSAGES[spec.message or ""])
+    return _expect(_read_layer_field(layer, field_name, MESSAGES[spec.message or ""]), expected, layer)
+
+
+def _expect(msg: Message, expected: type[M], layer: LayerLike) -> M:
+    if not isinstance(msg, expected):
+        raise TypeError(f"layer {layer.name!r} ({layer.type}) reads {type(msg).__name__}, not {expected.__name__}")
+    return msg
 
 
 def _read_layer_field(layer: LayerLike, field_name: str, cls: type[M]) -> M:
     # A layer field given twice was refused when the layer was read
     # (graph.check_singular), so the last occurrence is the only one.
     cache = layer.params_cache
-    msg = cache.get(field_name)
+    msg: M | None = cache.get(field_name)
     if msg is None:
         node = layer.node
         msg = read_message(node.get(field_name), cls, layer=layer.name, path=field_name, parent=node)
         cache[field_name] = msg
-    return msg  # type: ignore[no-any-return]
+    return msg
 
 
 def rules(layer: LayerLike, kind: str) -> tuple[schema.NetStateRule, ...]:
     """The typed ``include`` or ``exclude`` rules of ``layer`` (``kind``), read once."""
     cache = layer.params_cache
     key = "." + kind
-    found = cache.get(key)
+    found: tuple[schema.NetStateRule, ...] | None = cache.get(key)
     if found is None:
         found = layer_rules(layer.node, kind, layer.name)
         cache[key] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def layer_rules(node: Node, kind: str, layer: str | None = None) -> tuple[schema.NetStateRule, ...]:

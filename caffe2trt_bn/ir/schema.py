@@ -36,7 +36,15 @@ ENUMS: dict[str, dict[str, int]] = {
     'TanHParameter.Engine': {'DEFAULT': 0, 'CAFFE': 1, 'CUDNN': 2},
     'SPPParameter.PoolMethod': {'MAX': 0, 'AVE': 1, 'STOCHASTIC': 2},
     'SPPParameter.Engine': {'DEFAULT': 0, 'CAFFE': 1, 'CUDNN': 2},
-    'V1LayerParameter.LayerType': {'NONE': 0, 'ABSVAL': 35, 'ACCURACY': 1, 'ARGMAX': 30, 'BNLL': 2, 'CONCAT': 3, 'CONTRASTIVE_LOSS': 37, 'CONVOLUTION': 4, 'DATA': 5, 'DECONVOLUTION': 39, 'DROPOUT': 6, 'DUMMY_DATA': 32, 'EUCLIDEAN_LOSS': 7, 'ELTWISE': 25, 'EXP': 38, 'FLATTEN': 8, 'HDF5_DATA': 9, 'HDF5_OUTPUT': 10, 'HINGE_LOSS': 28, 'IM2COL': 11, 'IMAGE_DATA': 12, 'INFOGAIN_LOSS': 13, 'INNER_PRODUCT': 14, 'LRN': 15, 'MEMORY_DATA': 29, 'MULTINOMIAL_LOGISTIC_LOSS': 16, 'MVN': 34, 'POOLING': 17, 'POWER': 26, 'RELU': 18, 'SIGMOID': 19, 'SIGMOID_CROSS_ENTROPY_LOSS': 27, 'SILENCE': 36, 'SOFTMAX': 20, 'SOFTMAX_LOSS': 21, 'SPLIT': 22, 'SLICE': 33, 'TANH': 23, 'WINDOW_DATA': 24, 'THRESHOLD': 31},
+    'V1LayerParameter.LayerType': {
+        'NONE': 0, 'ABSVAL': 35, 'ACCURACY': 1, 'ARGMAX': 30, 'BNLL': 2, 'CONCAT': 3, 'CONTRASTIVE_LOSS': 37,
+        'CONVOLUTION': 4, 'DATA': 5, 'DECONVOLUTION': 39, 'DROPOUT': 6, 'DUMMY_DATA': 32, 'EUCLIDEAN_LOSS': 7,
+        'ELTWISE': 25, 'EXP': 38, 'FLATTEN': 8, 'HDF5_DATA': 9, 'HDF5_OUTPUT': 10, 'HINGE_LOSS': 28, 'IM2COL': 11,
+        'IMAGE_DATA': 12, 'INFOGAIN_LOSS': 13, 'INNER_PRODUCT': 14, 'LRN': 15, 'MEMORY_DATA': 29,
+        'MULTINOMIAL_LOGISTIC_LOSS': 16, 'MVN': 34, 'POOLING': 17, 'POWER': 26, 'RELU': 18, 'SIGMOID': 19,
+        'SIGMOID_CROSS_ENTROPY_LOSS': 27, 'SILENCE': 36, 'SOFTMAX': 20, 'SOFTMAX_LOSS': 21, 'SPLIT': 22, 'SLICE': 33,
+        'TANH': 23, 'WINDOW_DATA': 24, 'THRESHOLD': 31,
+    },
     'V1LayerParameter.DimCheckMode': {'STRICT': 0, 'PERMISSIVE': 1},
     'V0LayerParameter.PoolMethod': {'MAX': 0, 'AVE': 1, 'STOCHASTIC': 2},
     'BNParameter.Engine': {'DEFAULT': 0, 'CAFFE': 1, 'CUDNN': 2},
@@ -77,8 +85,14 @@ DEFAULT_BlobShape = BlobShape()
 class BlobProto(Message):
     """``BlobProto`` (proto/caffe.proto, line 55)."""
 
-    __slots__ = ('channels', 'data', 'diff', 'double_data', 'double_diff', 'height', 'num', 'raw_data', 'raw_data_type', 'raw_diff', 'raw_diff_type', 'shape', 'width')
-    __match_args__ = ('shape', 'data', 'diff', 'double_data', 'double_diff', 'raw_data_type', 'raw_diff_type', 'raw_data', 'raw_diff', 'num', 'channels', 'height', 'width')
+    __slots__ = (
+        'channels', 'data', 'diff', 'double_data', 'double_diff', 'height', 'num', 'raw_data', 'raw_data_type',
+        'raw_diff', 'raw_diff_type', 'shape', 'width',
+    )
+    __match_args__ = (
+        'shape', 'data', 'diff', 'double_data', 'double_diff', 'raw_data_type', 'raw_diff_type', 'raw_data', 'raw_diff',
+        'num', 'channels', 'height', 'width',
+    )
 
     shape: BlobShape
     data: tuple[float, ...]
@@ -100,8 +114,12 @@ class BlobProto(Message):
         'diff': FieldSpec('diff', 6, 'repeated', 'float', 'float', (), None, None, True),
         'double_data': FieldSpec('double_data', 8, 'repeated', 'double', 'double', (), None, None, True),
         'double_diff': FieldSpec('double_diff', 9, 'repeated', 'double', 'double', (), None, None, True),
-        'raw_data_type': FieldSpec('raw_data_type', 10, 'optional', 'Type', 'enum', 'DOUBLE', ENUMS['Type'], None, False),
-        'raw_diff_type': FieldSpec('raw_diff_type', 11, 'optional', 'Type', 'enum', 'DOUBLE', ENUMS['Type'], None, False),
+        'raw_data_type': FieldSpec(
+            'raw_data_type', 10, 'optional', 'Type', 'enum', 'DOUBLE', ENUMS['Type'], None, False,
+        ),
+        'raw_diff_type': FieldSpec(
+            'raw_diff_type', 11, 'optional', 'Type', 'enum', 'DOUBLE', ENUMS['Type'], None, False,
+        ),
         'raw_data': FieldSpec('raw_data', 12, 'optional', 'bytes', 'bytes', b'', None, None, False),
         'raw_diff': FieldSpec('raw_diff', 13, 'optional', 'bytes', 'bytes', b'', None, None, False),
         'num': FieldSpec('num', 1, 'optional', 'int32', 'int', 0, None, None, False),
@@ -241,7 +259,10 @@ class FillerParameter(Message):
         'mean': FieldSpec('mean', 5, 'optional', 'float', 'float', 0.0, None, None, False),
         'std': FieldSpec('std', 6, 'optional', 'float', 'float', 1.0, None, None, False),
         'sparse': FieldSpec('sparse', 7, 'optional', 'int32', 'int', -1, None, None, False),
-        'variance_norm': FieldSpec('variance_norm', 8, 'optional', 'VarianceNorm', 'enum', 'FAN_IN', ENUMS['FillerParameter.VarianceNorm'], None, False),
+        'variance_norm': FieldSpec(
+            'variance_norm', 8, 'optional', 'VarianceNorm', 'enum', 'FAN_IN', ENUMS['FillerParameter.VarianceNorm'],
+            None, False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'VarianceNorm': ENUMS['FillerParameter.VarianceNorm']}
 
@@ -305,8 +326,12 @@ DEFAULT_NetState = NetState()
 class NetParameter(Message):
     """``NetParameter`` (proto/caffe.proto, line 118)."""
 
-    __slots__ = ('debug_info', 'force_backward', 'input', 'input_dim', 'input_shape', 'layer', 'layers', 'name', 'state')
-    __match_args__ = ('name', 'input', 'input_shape', 'input_dim', 'force_backward', 'state', 'debug_info', 'layer', 'layers')
+    __slots__ = (
+        'debug_info', 'force_backward', 'input', 'input_dim', 'input_shape', 'layer', 'layers', 'name', 'state',
+    )
+    __match_args__ = (
+        'name', 'input', 'input_shape', 'input_dim', 'force_backward', 'state', 'debug_info', 'layer', 'layers',
+    )
 
     name: str
     input: tuple[str, ...]
@@ -327,7 +352,9 @@ class NetParameter(Message):
         'state': FieldSpec('state', 6, 'optional', 'NetState', 'message', None, None, 'NetState', False),
         'debug_info': FieldSpec('debug_info', 7, 'optional', 'bool', 'bool', False, None, None, False),
         'layer': FieldSpec('layer', 100, 'repeated', 'LayerParameter', 'message', (), None, 'LayerParameter', False),
-        'layers': FieldSpec('layers', 2, 'repeated', 'V1LayerParameter', 'message', (), None, 'V1LayerParameter', False),
+        'layers': FieldSpec(
+            'layers', 2, 'repeated', 'V1LayerParameter', 'message', (), None, 'V1LayerParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -411,7 +438,9 @@ class ParamSpec(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'name': FieldSpec('name', 1, 'optional', 'string', 'string', '', None, None, False),
-        'share_mode': FieldSpec('share_mode', 2, 'optional', 'DimCheckMode', 'enum', 'STRICT', ENUMS['ParamSpec.DimCheckMode'], None, False),
+        'share_mode': FieldSpec(
+            'share_mode', 2, 'optional', 'DimCheckMode', 'enum', 'STRICT', ENUMS['ParamSpec.DimCheckMode'], None, False,
+        ),
         'lr_mult': FieldSpec('lr_mult', 3, 'optional', 'float', 'float', 1.0, None, None, False),
         'decay_mult': FieldSpec('decay_mult', 4, 'optional', 'float', 'float', 1.0, None, None, False),
     }
@@ -494,7 +523,10 @@ class LossParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'ignore_label': FieldSpec('ignore_label', 1, 'optional', 'int32', 'int', 0, None, None, False),
-        'normalization': FieldSpec('normalization', 3, 'optional', 'NormalizationMode', 'enum', 'VALID', ENUMS['LossParameter.NormalizationMode'], None, False),
+        'normalization': FieldSpec(
+            'normalization', 3, 'optional', 'NormalizationMode', 'enum', 'VALID',
+            ENUMS['LossParameter.NormalizationMode'], None, False,
+        ),
         'normalize': FieldSpec('normalize', 2, 'optional', 'bool', 'bool', False, None, None, False),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'NormalizationMode': ENUMS['LossParameter.NormalizationMode']}
@@ -637,8 +669,14 @@ DEFAULT_ContrastiveLossParameter = ContrastiveLossParameter()
 class ConvolutionParameter(Message):
     """``ConvolutionParameter`` (proto/caffe.proto, line 333)."""
 
-    __slots__ = ('axis', 'bias_filler', 'bias_term', 'dilation', 'engine', 'force_nd_im2col', 'group', 'kernel_h', 'kernel_size', 'kernel_w', 'num_output', 'pad', 'pad_h', 'pad_w', 'stride', 'stride_h', 'stride_w', 'weight_filler')
-    __match_args__ = ('num_output', 'bias_term', 'pad', 'kernel_size', 'group', 'stride', 'weight_filler', 'bias_filler', 'pad_h', 'pad_w', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'engine', 'axis', 'force_nd_im2col', 'dilation')
+    __slots__ = (
+        'axis', 'bias_filler', 'bias_term', 'dilation', 'engine', 'force_nd_im2col', 'group', 'kernel_h', 'kernel_size',
+        'kernel_w', 'num_output', 'pad', 'pad_h', 'pad_w', 'stride', 'stride_h', 'stride_w', 'weight_filler',
+    )
+    __match_args__ = (
+        'num_output', 'bias_term', 'pad', 'kernel_size', 'group', 'stride', 'weight_filler', 'bias_filler', 'pad_h',
+        'pad_w', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'engine', 'axis', 'force_nd_im2col', 'dilation',
+    )
 
     num_output: int
     bias_term: bool
@@ -666,15 +704,21 @@ class ConvolutionParameter(Message):
         'kernel_size': FieldSpec('kernel_size', 4, 'repeated', 'uint32', 'int', (), None, None, False),
         'group': FieldSpec('group', 5, 'optional', 'uint32', 'int', 1, None, None, False),
         'stride': FieldSpec('stride', 6, 'repeated', 'uint32', 'int', (), None, None, False),
-        'weight_filler': FieldSpec('weight_filler', 7, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 8, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'weight_filler': FieldSpec(
+            'weight_filler', 7, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 8, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'pad_h': FieldSpec('pad_h', 9, 'optional', 'uint32', 'int', 0, None, None, False),
         'pad_w': FieldSpec('pad_w', 10, 'optional', 'uint32', 'int', 0, None, None, False),
         'kernel_h': FieldSpec('kernel_h', 11, 'optional', 'uint32', 'int', 0, None, None, False),
         'kernel_w': FieldSpec('kernel_w', 12, 'optional', 'uint32', 'int', 0, None, None, False),
         'stride_h': FieldSpec('stride_h', 13, 'optional', 'uint32', 'int', 0, None, None, False),
         'stride_w': FieldSpec('stride_w', 14, 'optional', 'uint32', 'int', 0, None, None, False),
-        'engine': FieldSpec('engine', 15, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['ConvolutionParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 15, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['ConvolutionParameter.Engine'], None, False,
+        ),
         'axis': FieldSpec('axis', 16, 'optional', 'int32', 'int', 1, None, None, False),
         'force_nd_im2col': FieldSpec('force_nd_im2col', 17, 'optional', 'bool', 'bool', False, None, None, False),
         'dilation': FieldSpec('dilation', 18, 'repeated', 'uint32', 'int', (), None, None, False),
@@ -729,8 +773,14 @@ DEFAULT_ConvolutionParameter = ConvolutionParameter()
 class DataParameter(Message):
     """``DataParameter`` (proto/caffe.proto, line 368)."""
 
-    __slots__ = ('backend', 'batch_size', 'crop_size', 'force_encoded_color', 'mean_file', 'mirror', 'prefetch', 'rand_skip', 'scale', 'source')
-    __match_args__ = ('source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'rand_skip', 'backend', 'force_encoded_color', 'prefetch')
+    __slots__ = (
+        'backend', 'batch_size', 'crop_size', 'force_encoded_color', 'mean_file', 'mirror', 'prefetch', 'rand_skip',
+        'scale', 'source',
+    )
+    __match_args__ = (
+        'source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'rand_skip', 'backend',
+        'force_encoded_color', 'prefetch',
+    )
 
     source: str
     scale: float
@@ -752,7 +802,9 @@ class DataParameter(Message):
         'mirror': FieldSpec('mirror', 6, 'optional', 'bool', 'bool', False, None, None, False),
         'rand_skip': FieldSpec('rand_skip', 7, 'optional', 'uint32', 'int', 0, None, None, False),
         'backend': FieldSpec('backend', 8, 'optional', 'DB', 'enum', 'LEVELDB', ENUMS['DataParameter.DB'], None, False),
-        'force_encoded_color': FieldSpec('force_encoded_color', 9, 'optional', 'bool', 'bool', False, None, None, False),
+        'force_encoded_color': FieldSpec(
+            'force_encoded_color', 9, 'optional', 'bool', 'bool', False, None, None, False,
+        ),
         'prefetch': FieldSpec('prefetch', 10, 'optional', 'uint32', 'int', 4, None, None, False),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'DB': ENUMS['DataParameter.DB']}
@@ -824,7 +876,9 @@ class DummyDataParameter(Message):
     shape: tuple[BlobShape, ...]
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'data_filler': FieldSpec('data_filler', 1, 'repeated', 'FillerParameter', 'message', (), None, 'FillerParameter', False),
+        'data_filler': FieldSpec(
+            'data_filler', 1, 'repeated', 'FillerParameter', 'message', (), None, 'FillerParameter', False,
+        ),
         'num': FieldSpec('num', 2, 'repeated', 'uint32', 'int', (), None, None, False),
         'channels': FieldSpec('channels', 3, 'repeated', 'uint32', 'int', (), None, None, False),
         'height': FieldSpec('height', 4, 'repeated', 'uint32', 'int', (), None, None, False),
@@ -865,7 +919,9 @@ class EltwiseParameter(Message):
     stable_prod_grad: bool
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'operation': FieldSpec('operation', 1, 'optional', 'EltwiseOp', 'enum', 'SUM', ENUMS['EltwiseParameter.EltwiseOp'], None, False),
+        'operation': FieldSpec(
+            'operation', 1, 'optional', 'EltwiseOp', 'enum', 'SUM', ENUMS['EltwiseParameter.EltwiseOp'], None, False,
+        ),
         'coeff': FieldSpec('coeff', 2, 'repeated', 'float', 'float', (), None, None, False),
         'stable_prod_grad': FieldSpec('stable_prod_grad', 3, 'optional', 'bool', 'bool', True, None, None, False),
     }
@@ -1001,8 +1057,14 @@ DEFAULT_HingeLossParameter = HingeLossParameter()
 class ImageDataParameter(Message):
     """``ImageDataParameter`` (proto/caffe.proto, line 454)."""
 
-    __slots__ = ('batch_size', 'crop_size', 'is_color', 'mean_file', 'mirror', 'new_height', 'new_width', 'rand_skip', 'root_folder', 'scale', 'shuffle', 'source')
-    __match_args__ = ('source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'rand_skip', 'shuffle', 'new_height', 'new_width', 'is_color', 'root_folder')
+    __slots__ = (
+        'batch_size', 'crop_size', 'is_color', 'mean_file', 'mirror', 'new_height', 'new_width', 'rand_skip',
+        'root_folder', 'scale', 'shuffle', 'source',
+    )
+    __match_args__ = (
+        'source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'rand_skip', 'shuffle', 'new_height',
+        'new_width', 'is_color', 'root_folder',
+    )
 
     source: str
     scale: float
@@ -1110,8 +1172,12 @@ class InnerProductParameter(Message):
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'num_output': FieldSpec('num_output', 1, 'optional', 'uint32', 'int', 0, None, None, False),
         'bias_term': FieldSpec('bias_term', 2, 'optional', 'bool', 'bool', True, None, None, False),
-        'weight_filler': FieldSpec('weight_filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 4, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'weight_filler': FieldSpec(
+            'weight_filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 4, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'axis': FieldSpec('axis', 5, 'optional', 'int32', 'int', 1, None, None, False),
         'transpose': FieldSpec('transpose', 6, 'optional', 'bool', 'bool', False, None, None, False),
     }
@@ -1155,11 +1221,18 @@ class LRNParameter(Message):
         'local_size': FieldSpec('local_size', 1, 'optional', 'uint32', 'int', 5, None, None, False),
         'alpha': FieldSpec('alpha', 2, 'optional', 'float', 'float', 1.0, None, None, False),
         'beta': FieldSpec('beta', 3, 'optional', 'float', 'float', 0.75, None, None, False),
-        'norm_region': FieldSpec('norm_region', 4, 'optional', 'NormRegion', 'enum', 'ACROSS_CHANNELS', ENUMS['LRNParameter.NormRegion'], None, False),
+        'norm_region': FieldSpec(
+            'norm_region', 4, 'optional', 'NormRegion', 'enum', 'ACROSS_CHANNELS', ENUMS['LRNParameter.NormRegion'],
+            None, False,
+        ),
         'k': FieldSpec('k', 5, 'optional', 'float', 'float', 1.0, None, None, False),
-        'engine': FieldSpec('engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['LRNParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['LRNParameter.Engine'], None, False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'NormRegion': ENUMS['LRNParameter.NormRegion'], 'Engine': ENUMS['LRNParameter.Engine']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'NormRegion': ENUMS['LRNParameter.NormRegion'], 'Engine': ENUMS['LRNParameter.Engine'],
+    }
 
     def __init__(
         self,
@@ -1253,8 +1326,14 @@ DEFAULT_MVNParameter = MVNParameter()
 class PoolingParameter(Message):
     """``PoolingParameter`` (proto/caffe.proto, line 534)."""
 
-    __slots__ = ('engine', 'global_pooling', 'kernel_h', 'kernel_size', 'kernel_w', 'pad', 'pad_h', 'pad_w', 'pool', 'round_mode', 'stride', 'stride_h', 'stride_w')
-    __match_args__ = ('pool', 'kernel_size', 'stride', 'pad', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w', 'engine', 'global_pooling', 'round_mode')
+    __slots__ = (
+        'engine', 'global_pooling', 'kernel_h', 'kernel_size', 'kernel_w', 'pad', 'pad_h', 'pad_w', 'pool',
+        'round_mode', 'stride', 'stride_h', 'stride_w',
+    )
+    __match_args__ = (
+        'pool', 'kernel_size', 'stride', 'pad', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'pad_h', 'pad_w',
+        'engine', 'global_pooling', 'round_mode',
+    )
 
     pool: str
     kernel_size: int
@@ -1271,7 +1350,9 @@ class PoolingParameter(Message):
     round_mode: str
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'pool': FieldSpec('pool', 1, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['PoolingParameter.PoolMethod'], None, False),
+        'pool': FieldSpec(
+            'pool', 1, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['PoolingParameter.PoolMethod'], None, False,
+        ),
         'kernel_size': FieldSpec('kernel_size', 2, 'optional', 'uint32', 'int', 0, None, None, False),
         'stride': FieldSpec('stride', 3, 'optional', 'uint32', 'int', 1, None, None, False),
         'pad': FieldSpec('pad', 4, 'optional', 'uint32', 'int', 0, None, None, False),
@@ -1281,11 +1362,18 @@ class PoolingParameter(Message):
         'stride_w': FieldSpec('stride_w', 8, 'optional', 'uint32', 'int', 0, None, None, False),
         'pad_h': FieldSpec('pad_h', 9, 'optional', 'uint32', 'int', 0, None, None, False),
         'pad_w': FieldSpec('pad_w', 10, 'optional', 'uint32', 'int', 0, None, None, False),
-        'engine': FieldSpec('engine', 11, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['PoolingParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 11, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['PoolingParameter.Engine'], None, False,
+        ),
         'global_pooling': FieldSpec('global_pooling', 12, 'optional', 'bool', 'bool', False, None, None, False),
-        'round_mode': FieldSpec('round_mode', 13, 'optional', 'RoundMode', 'enum', 'CEIL', ENUMS['PoolingParameter.RoundMode'], None, False),
+        'round_mode': FieldSpec(
+            'round_mode', 13, 'optional', 'RoundMode', 'enum', 'CEIL', ENUMS['PoolingParameter.RoundMode'], None, False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'PoolMethod': ENUMS['PoolingParameter.PoolMethod'], 'Engine': ENUMS['PoolingParameter.Engine'], 'RoundMode': ENUMS['PoolingParameter.RoundMode']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'PoolMethod': ENUMS['PoolingParameter.PoolMethod'], 'Engine': ENUMS['PoolingParameter.Engine'],
+        'RoundMode': ENUMS['PoolingParameter.RoundMode'],
+    }
 
     def __init__(
         self,
@@ -1365,7 +1453,9 @@ class ReLUParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'negative_slope': FieldSpec('negative_slope', 1, 'optional', 'float', 'float', 0.0, None, None, False),
-        'engine': FieldSpec('engine', 2, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['ReLUParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 2, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['ReLUParameter.Engine'], None, False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['ReLUParameter.Engine']}
 
@@ -1391,7 +1481,9 @@ class SigmoidParameter(Message):
     engine: str
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'engine': FieldSpec('engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SigmoidParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SigmoidParameter.Engine'], None, False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['SigmoidParameter.Engine']}
 
@@ -1416,7 +1508,9 @@ class SoftmaxParameter(Message):
     axis: int
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'engine': FieldSpec('engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SoftmaxParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SoftmaxParameter.Engine'], None, False,
+        ),
         'axis': FieldSpec('axis', 2, 'optional', 'int32', 'int', 1, None, None, False),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['SoftmaxParameter.Engine']}
@@ -1475,7 +1569,9 @@ class TanHParameter(Message):
     engine: str
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'engine': FieldSpec('engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['TanHParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 1, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['TanHParameter.Engine'], None, False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['TanHParameter.Engine']}
 
@@ -1517,8 +1613,14 @@ DEFAULT_ThresholdParameter = ThresholdParameter()
 class WindowDataParameter(Message):
     """``WindowDataParameter`` (proto/caffe.proto, line 687)."""
 
-    __slots__ = ('batch_size', 'bg_threshold', 'cache_images', 'context_pad', 'crop_mode', 'crop_size', 'fg_fraction', 'fg_threshold', 'mean_file', 'mirror', 'root_folder', 'scale', 'source')
-    __match_args__ = ('source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'fg_threshold', 'bg_threshold', 'fg_fraction', 'context_pad', 'crop_mode', 'cache_images', 'root_folder')
+    __slots__ = (
+        'batch_size', 'bg_threshold', 'cache_images', 'context_pad', 'crop_mode', 'crop_size', 'fg_fraction',
+        'fg_threshold', 'mean_file', 'mirror', 'root_folder', 'scale', 'source',
+    )
+    __match_args__ = (
+        'source', 'scale', 'mean_file', 'batch_size', 'crop_size', 'mirror', 'fg_threshold', 'bg_threshold',
+        'fg_fraction', 'context_pad', 'crop_mode', 'cache_images', 'root_folder',
+    )
 
     source: str
     scale: float
@@ -1632,7 +1734,9 @@ class PReLUParameter(Message):
     channel_shared: bool
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'filler': FieldSpec('filler', 1, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'filler': FieldSpec(
+            'filler', 1, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'channel_shared': FieldSpec('channel_shared', 2, 'optional', 'bool', 'bool', False, None, None, False),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
@@ -1662,10 +1766,16 @@ class SPPParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'pyramid_height': FieldSpec('pyramid_height', 1, 'optional', 'uint32', 'int', 0, None, None, False),
-        'pool': FieldSpec('pool', 2, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['SPPParameter.PoolMethod'], None, False),
-        'engine': FieldSpec('engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SPPParameter.Engine'], None, False),
+        'pool': FieldSpec(
+            'pool', 2, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['SPPParameter.PoolMethod'], None, False,
+        ),
+        'engine': FieldSpec(
+            'engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['SPPParameter.Engine'], None, False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'PoolMethod': ENUMS['SPPParameter.PoolMethod'], 'Engine': ENUMS['SPPParameter.Engine']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'PoolMethod': ENUMS['SPPParameter.PoolMethod'], 'Engine': ENUMS['SPPParameter.Engine'],
+    }
 
     def __init__(
         self,
@@ -1785,7 +1895,10 @@ class ReductionParameter(Message):
     coeff: float
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'operation': FieldSpec('operation', 1, 'optional', 'ReductionOp', 'enum', 'SUM', ENUMS['ReductionParameter.ReductionOp'], None, False),
+        'operation': FieldSpec(
+            'operation', 1, 'optional', 'ReductionOp', 'enum', 'SUM', ENUMS['ReductionParameter.ReductionOp'], None,
+            False,
+        ),
         'axis': FieldSpec('axis', 2, 'optional', 'int32', 'int', 0, None, None, False),
         'coeff': FieldSpec('coeff', 3, 'optional', 'float', 'float', 1.0, None, None, False),
     }
@@ -1822,8 +1935,12 @@ class EmbedParameter(Message):
         'num_output': FieldSpec('num_output', 1, 'optional', 'uint32', 'int', 0, None, None, False),
         'input_dim': FieldSpec('input_dim', 2, 'optional', 'uint32', 'int', 0, None, None, False),
         'bias_term': FieldSpec('bias_term', 3, 'optional', 'bool', 'bool', True, None, None, False),
-        'weight_filler': FieldSpec('weight_filler', 4, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'weight_filler': FieldSpec(
+            'weight_filler', 4, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -1877,8 +1994,12 @@ DEFAULT_TileParameter = TileParameter()
 class BatchNormParameter(Message):
     """``BatchNormParameter`` (proto/caffe.proto, line 293)."""
 
-    __slots__ = ('bias_filler', 'engine', 'eps', 'moving_average_fraction', 'scale_bias', 'scale_filler', 'use_global_stats')
-    __match_args__ = ('use_global_stats', 'moving_average_fraction', 'eps', 'scale_filler', 'bias_filler', 'scale_bias', 'engine')
+    __slots__ = (
+        'bias_filler', 'engine', 'eps', 'moving_average_fraction', 'scale_bias', 'scale_filler', 'use_global_stats',
+    )
+    __match_args__ = (
+        'use_global_stats', 'moving_average_fraction', 'eps', 'scale_filler', 'bias_filler', 'scale_bias', 'engine',
+    )
 
     use_global_stats: bool
     moving_average_fraction: float  # .999 as float32
@@ -1890,12 +2011,20 @@ class BatchNormParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'use_global_stats': FieldSpec('use_global_stats', 1, 'optional', 'bool', 'bool', False, None, None, False),
-        'moving_average_fraction': FieldSpec('moving_average_fraction', 2, 'optional', 'float', 'float', 0.9990000128746033, None, None, False),
+        'moving_average_fraction': FieldSpec(
+            'moving_average_fraction', 2, 'optional', 'float', 'float', 0.9990000128746033, None, None, False,
+        ),
         'eps': FieldSpec('eps', 3, 'optional', 'float', 'float', 9.999999747378752e-06, None, None, False),
-        'scale_filler': FieldSpec('scale_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 6, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'scale_filler': FieldSpec(
+            'scale_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 6, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'scale_bias': FieldSpec('scale_bias', 7, 'optional', 'bool', 'bool', False, None, None, False),
-        'engine': FieldSpec('engine', 15, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['BatchNormParameter.Engine'], None, False),
+        'engine': FieldSpec(
+            'engine', 15, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['BatchNormParameter.Engine'], None, False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['BatchNormParameter.Engine']}
 
@@ -1959,7 +2088,9 @@ class BiasParameter(Message):
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'axis': FieldSpec('axis', 1, 'optional', 'int32', 'int', 1, None, None, False),
         'num_axes': FieldSpec('num_axes', 2, 'optional', 'int32', 'int', 1, None, None, False),
-        'filler': FieldSpec('filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'filler': FieldSpec(
+            'filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -1993,9 +2124,13 @@ class ScaleParameter(Message):
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'axis': FieldSpec('axis', 1, 'optional', 'int32', 'int', 1, None, None, False),
         'num_axes': FieldSpec('num_axes', 2, 'optional', 'int32', 'int', 1, None, None, False),
-        'filler': FieldSpec('filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'filler': FieldSpec(
+            'filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'bias_term': FieldSpec('bias_term', 4, 'optional', 'bool', 'bool', False, None, None, False),
-        'bias_filler': FieldSpec('bias_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'bias_filler': FieldSpec(
+            'bias_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -2108,8 +2243,12 @@ class RecurrentParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'num_output': FieldSpec('num_output', 1, 'optional', 'uint32', 'int', 0, None, None, False),
-        'weight_filler': FieldSpec('weight_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'weight_filler': FieldSpec(
+            'weight_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 3, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'debug_info': FieldSpec('debug_info', 4, 'optional', 'bool', 'bool', False, None, None, False),
         'expose_hidden': FieldSpec('expose_hidden', 5, 'optional', 'bool', 'bool', False, None, None, False),
     }
@@ -2189,8 +2328,29 @@ DEFAULT_ClipParameter = ClipParameter()
 class LayerParameter(Message):
     """``LayerParameter`` (proto/caffe.proto, line 174)."""
 
-    __slots__ = ('accuracy_param', 'argmax_param', 'batch_norm_param', 'bias_param', 'blobs', 'bottom', 'clip_param', 'concat_param', 'contrastive_loss_param', 'convolution_param', 'crop_param', 'data_param', 'dropout_param', 'dummy_data_param', 'eltwise_param', 'elu_param', 'embed_param', 'exclude', 'exp_param', 'flatten_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'include', 'infogain_loss_param', 'inner_product_param', 'input_param', 'log_param', 'loss_param', 'loss_weight', 'lrn_param', 'memory_data_param', 'mvn_param', 'name', 'param', 'parameter_param', 'phase', 'pooling_param', 'power_param', 'prelu_param', 'propagate_down', 'python_param', 'recurrent_param', 'reduction_param', 'relu_param', 'reshape_param', 'scale_param', 'sigmoid_param', 'slice_param', 'softmax_param', 'spp_param', 'swish_param', 'tanh_param', 'threshold_param', 'tile_param', 'top', 'transform_param', 'type', 'window_data_param')
-    __match_args__ = ('name', 'type', 'bottom', 'top', 'loss_weight', 'param', 'blobs', 'include', 'exclude', 'phase', 'propagate_down', 'transform_param', 'loss_param', 'accuracy_param', 'argmax_param', 'concat_param', 'contrastive_loss_param', 'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param', 'eltwise_param', 'exp_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'infogain_loss_param', 'inner_product_param', 'lrn_param', 'memory_data_param', 'mvn_param', 'pooling_param', 'power_param', 'relu_param', 'sigmoid_param', 'softmax_param', 'slice_param', 'tanh_param', 'threshold_param', 'window_data_param', 'python_param', 'prelu_param', 'spp_param', 'reshape_param', 'log_param', 'flatten_param', 'reduction_param', 'embed_param', 'tile_param', 'batch_norm_param', 'elu_param', 'bias_param', 'scale_param', 'input_param', 'crop_param', 'parameter_param', 'recurrent_param', 'swish_param', 'clip_param')
+    __slots__ = (
+        'accuracy_param', 'argmax_param', 'batch_norm_param', 'bias_param', 'blobs', 'bottom', 'clip_param',
+        'concat_param', 'contrastive_loss_param', 'convolution_param', 'crop_param', 'data_param', 'dropout_param',
+        'dummy_data_param', 'eltwise_param', 'elu_param', 'embed_param', 'exclude', 'exp_param', 'flatten_param',
+        'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'include',
+        'infogain_loss_param', 'inner_product_param', 'input_param', 'log_param', 'loss_param', 'loss_weight',
+        'lrn_param', 'memory_data_param', 'mvn_param', 'name', 'param', 'parameter_param', 'phase', 'pooling_param',
+        'power_param', 'prelu_param', 'propagate_down', 'python_param', 'recurrent_param', 'reduction_param',
+        'relu_param', 'reshape_param', 'scale_param', 'sigmoid_param', 'slice_param', 'softmax_param', 'spp_param',
+        'swish_param', 'tanh_param', 'threshold_param', 'tile_param', 'top', 'transform_param', 'type',
+        'window_data_param',
+    )
+    __match_args__ = (
+        'name', 'type', 'bottom', 'top', 'loss_weight', 'param', 'blobs', 'include', 'exclude', 'phase',
+        'propagate_down', 'transform_param', 'loss_param', 'accuracy_param', 'argmax_param', 'concat_param',
+        'contrastive_loss_param', 'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param',
+        'eltwise_param', 'exp_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param',
+        'infogain_loss_param', 'inner_product_param', 'lrn_param', 'memory_data_param', 'mvn_param', 'pooling_param',
+        'power_param', 'relu_param', 'sigmoid_param', 'softmax_param', 'slice_param', 'tanh_param', 'threshold_param',
+        'window_data_param', 'python_param', 'prelu_param', 'spp_param', 'reshape_param', 'log_param', 'flatten_param',
+        'reduction_param', 'embed_param', 'tile_param', 'batch_norm_param', 'elu_param', 'bias_param', 'scale_param',
+        'input_param', 'crop_param', 'parameter_param', 'recurrent_param', 'swish_param', 'clip_param',
+    )
 
     name: str
     type: str
@@ -2265,55 +2425,169 @@ class LayerParameter(Message):
         'exclude': FieldSpec('exclude', 9, 'repeated', 'NetStateRule', 'message', (), None, 'NetStateRule', False),
         'phase': FieldSpec('phase', 10, 'optional', 'Phase', 'enum', 'TRAIN', ENUMS['Phase'], None, False),
         'propagate_down': FieldSpec('propagate_down', 11, 'repeated', 'bool', 'bool', (), None, None, False),
-        'transform_param': FieldSpec('transform_param', 100, 'optional', 'TransformationParameter', 'message', None, None, 'TransformationParameter', False),
-        'loss_param': FieldSpec('loss_param', 101, 'optional', 'LossParameter', 'message', None, None, 'LossParameter', False),
-        'accuracy_param': FieldSpec('accuracy_param', 102, 'optional', 'AccuracyParameter', 'message', None, None, 'AccuracyParameter', False),
-        'argmax_param': FieldSpec('argmax_param', 103, 'optional', 'ArgMaxParameter', 'message', None, None, 'ArgMaxParameter', False),
-        'concat_param': FieldSpec('concat_param', 104, 'optional', 'ConcatParameter', 'message', None, None, 'ConcatParameter', False),
-        'contrastive_loss_param': FieldSpec('contrastive_loss_param', 105, 'optional', 'ContrastiveLossParameter', 'message', None, None, 'ContrastiveLossParameter', False),
-        'convolution_param': FieldSpec('convolution_param', 106, 'optional', 'ConvolutionParameter', 'message', None, None, 'ConvolutionParameter', False),
-        'data_param': FieldSpec('data_param', 107, 'optional', 'DataParameter', 'message', None, None, 'DataParameter', False),
-        'dropout_param': FieldSpec('dropout_param', 108, 'optional', 'DropoutParameter', 'message', None, None, 'DropoutParameter', False),
-        'dummy_data_param': FieldSpec('dummy_data_param', 109, 'optional', 'DummyDataParameter', 'message', None, None, 'DummyDataParameter', False),
-        'eltwise_param': FieldSpec('eltwise_param', 110, 'optional', 'EltwiseParameter', 'message', None, None, 'EltwiseParameter', False),
-        'exp_param': FieldSpec('exp_param', 111, 'optional', 'ExpParameter', 'message', None, None, 'ExpParameter', False),
-        'hdf5_data_param': FieldSpec('hdf5_data_param', 112, 'optional', 'HDF5DataParameter', 'message', None, None, 'HDF5DataParameter', False),
-        'hdf5_output_param': FieldSpec('hdf5_output_param', 113, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter', False),
-        'hinge_loss_param': FieldSpec('hinge_loss_param', 114, 'optional', 'HingeLossParameter', 'message', None, None, 'HingeLossParameter', False),
-        'image_data_param': FieldSpec('image_data_param', 115, 'optional', 'ImageDataParameter', 'message', None, None, 'ImageDataParameter', False),
-        'infogain_loss_param': FieldSpec('infogain_loss_param', 116, 'optional', 'InfogainLossParameter', 'message', None, None, 'InfogainLossParameter', False),
-        'inner_product_param': FieldSpec('inner_product_param', 117, 'optional', 'InnerProductParameter', 'message', None, None, 'InnerProductParameter', False),
-        'lrn_param': FieldSpec('lrn_param', 118, 'optional', 'LRNParameter', 'message', None, None, 'LRNParameter', False),
-        'memory_data_param': FieldSpec('memory_data_param', 119, 'optional', 'MemoryDataParameter', 'message', None, None, 'MemoryDataParameter', False),
-        'mvn_param': FieldSpec('mvn_param', 120, 'optional', 'MVNParameter', 'message', None, None, 'MVNParameter', False),
-        'pooling_param': FieldSpec('pooling_param', 121, 'optional', 'PoolingParameter', 'message', None, None, 'PoolingParameter', False),
-        'power_param': FieldSpec('power_param', 122, 'optional', 'PowerParameter', 'message', None, None, 'PowerParameter', False),
-        'relu_param': FieldSpec('relu_param', 123, 'optional', 'ReLUParameter', 'message', None, None, 'ReLUParameter', False),
-        'sigmoid_param': FieldSpec('sigmoid_param', 124, 'optional', 'SigmoidParameter', 'message', None, None, 'SigmoidParameter', False),
-        'softmax_param': FieldSpec('softmax_param', 125, 'optional', 'SoftmaxParameter', 'message', None, None, 'SoftmaxParameter', False),
-        'slice_param': FieldSpec('slice_param', 126, 'optional', 'SliceParameter', 'message', None, None, 'SliceParameter', False),
-        'tanh_param': FieldSpec('tanh_param', 127, 'optional', 'TanHParameter', 'message', None, None, 'TanHParameter', False),
-        'threshold_param': FieldSpec('threshold_param', 128, 'optional', 'ThresholdParameter', 'message', None, None, 'ThresholdParameter', False),
-        'window_data_param': FieldSpec('window_data_param', 129, 'optional', 'WindowDataParameter', 'message', None, None, 'WindowDataParameter', False),
-        'python_param': FieldSpec('python_param', 130, 'optional', 'PythonParameter', 'message', None, None, 'PythonParameter', False),
-        'prelu_param': FieldSpec('prelu_param', 131, 'optional', 'PReLUParameter', 'message', None, None, 'PReLUParameter', False),
-        'spp_param': FieldSpec('spp_param', 132, 'optional', 'SPPParameter', 'message', None, None, 'SPPParameter', False),
-        'reshape_param': FieldSpec('reshape_param', 133, 'optional', 'ReshapeParameter', 'message', None, None, 'ReshapeParameter', False),
-        'log_param': FieldSpec('log_param', 134, 'optional', 'LogParameter', 'message', None, None, 'LogParameter', False),
-        'flatten_param': FieldSpec('flatten_param', 135, 'optional', 'FlattenParameter', 'message', None, None, 'FlattenParameter', False),
-        'reduction_param': FieldSpec('reduction_param', 136, 'optional', 'ReductionParameter', 'message', None, None, 'ReductionParameter', False),
-        'embed_param': FieldSpec('embed_param', 137, 'optional', 'EmbedParameter', 'message', None, None, 'EmbedParameter', False),
-        'tile_param': FieldSpec('tile_param', 138, 'optional', 'TileParameter', 'message', None, None, 'TileParameter', False),
-        'batch_norm_param': FieldSpec('batch_norm_param', 139, 'optional', 'BatchNormParameter', 'message', None, None, 'BatchNormParameter', False),
-        'elu_param': FieldSpec('elu_param', 140, 'optional', 'ELUParameter', 'message', None, None, 'ELUParameter', False),
-        'bias_param': FieldSpec('bias_param', 141, 'optional', 'BiasParameter', 'message', None, None, 'BiasParameter', False),
-        'scale_param': FieldSpec('scale_param', 142, 'optional', 'ScaleParameter', 'message', None, None, 'ScaleParameter', False),
-        'input_param': FieldSpec('input_param', 143, 'optional', 'InputParameter', 'message', None, None, 'InputParameter', False),
-        'crop_param': FieldSpec('crop_param', 144, 'optional', 'CropParameter', 'message', None, None, 'CropParameter', False),
-        'parameter_param': FieldSpec('parameter_param', 145, 'optional', 'ParameterParameter', 'message', None, None, 'ParameterParameter', False),
-        'recurrent_param': FieldSpec('recurrent_param', 146, 'optional', 'RecurrentParameter', 'message', None, None, 'RecurrentParameter', False),
-        'swish_param': FieldSpec('swish_param', 147, 'optional', 'SwishParameter', 'message', None, None, 'SwishParameter', False),
-        'clip_param': FieldSpec('clip_param', 148, 'optional', 'ClipParameter', 'message', None, None, 'ClipParameter', False),
+        'transform_param': FieldSpec(
+            'transform_param', 100, 'optional', 'TransformationParameter', 'message', None, None,
+            'TransformationParameter', False,
+        ),
+        'loss_param': FieldSpec(
+            'loss_param', 101, 'optional', 'LossParameter', 'message', None, None, 'LossParameter', False,
+        ),
+        'accuracy_param': FieldSpec(
+            'accuracy_param', 102, 'optional', 'AccuracyParameter', 'message', None, None, 'AccuracyParameter', False,
+        ),
+        'argmax_param': FieldSpec(
+            'argmax_param', 103, 'optional', 'ArgMaxParameter', 'message', None, None, 'ArgMaxParameter', False,
+        ),
+        'concat_param': FieldSpec(
+            'concat_param', 104, 'optional', 'ConcatParameter', 'message', None, None, 'ConcatParameter', False,
+        ),
+        'contrastive_loss_param': FieldSpec(
+            'contrastive_loss_param', 105, 'optional', 'ContrastiveLossParameter', 'message', None, None,
+            'ContrastiveLossParameter', False,
+        ),
+        'convolution_param': FieldSpec(
+            'convolution_param', 106, 'optional', 'ConvolutionParameter', 'message', None, None, 'ConvolutionParameter',
+            False,
+        ),
+        'data_param': FieldSpec(
+            'data_param', 107, 'optional', 'DataParameter', 'message', None, None, 'DataParameter', False,
+        ),
+        'dropout_param': FieldSpec(
+            'dropout_param', 108, 'optional', 'DropoutParameter', 'message', None, None, 'DropoutParameter', False,
+        ),
+        'dummy_data_param': FieldSpec(
+            'dummy_data_param', 109, 'optional', 'DummyDataParameter', 'message', None, None, 'DummyDataParameter',
+            False,
+        ),
+        'eltwise_param': FieldSpec(
+            'eltwise_param', 110, 'optional', 'EltwiseParameter', 'message', None, None, 'EltwiseParameter', False,
+        ),
+        'exp_param': FieldSpec(
+            'exp_param', 111, 'optional', 'ExpParameter', 'message', None, None, 'ExpParameter', False,
+        ),
+        'hdf5_data_param': FieldSpec(
+            'hdf5_data_param', 112, 'optional', 'HDF5DataParameter', 'message', None, None, 'HDF5DataParameter', False,
+        ),
+        'hdf5_output_param': FieldSpec(
+            'hdf5_output_param', 113, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter',
+            False,
+        ),
+        'hinge_loss_param': FieldSpec(
+            'hinge_loss_param', 114, 'optional', 'HingeLossParameter', 'message', None, None, 'HingeLossParameter',
+            False,
+        ),
+        'image_data_param': FieldSpec(
+            'image_data_param', 115, 'optional', 'ImageDataParameter', 'message', None, None, 'ImageDataParameter',
+            False,
+        ),
+        'infogain_loss_param': FieldSpec(
+            'infogain_loss_param', 116, 'optional', 'InfogainLossParameter', 'message', None, None,
+            'InfogainLossParameter', False,
+        ),
+        'inner_product_param': FieldSpec(
+            'inner_product_param', 117, 'optional', 'InnerProductParameter', 'message', None, None,
+            'InnerProductParameter', False,
+        ),
+        'lrn_param': FieldSpec(
+            'lrn_param', 118, 'optional', 'LRNParameter', 'message', None, None, 'LRNParameter', False,
+        ),
+        'memory_data_param': FieldSpec(
+            'memory_data_param', 119, 'optional', 'MemoryDataParameter', 'message', None, None, 'MemoryDataParameter',
+            False,
+        ),
+        'mvn_param': FieldSpec(
+            'mvn_param', 120, 'optional', 'MVNParameter', 'message', None, None, 'MVNParameter', False,
+        ),
+        'pooling_param': FieldSpec(
+            'pooling_param', 121, 'optional', 'PoolingParameter', 'message', None, None, 'PoolingParameter', False,
+        ),
+        'power_param': FieldSpec(
+            'power_param', 122, 'optional', 'PowerParameter', 'message', None, None, 'PowerParameter', False,
+        ),
+        'relu_param': FieldSpec(
+            'relu_param', 123, 'optional', 'ReLUParameter', 'message', None, None, 'ReLUParameter', False,
+        ),
+        'sigmoid_param': FieldSpec(
+            'sigmoid_param', 124, 'optional', 'SigmoidParameter', 'message', None, None, 'SigmoidParameter', False,
+        ),
+        'softmax_param': FieldSpec(
+            'softmax_param', 125, 'optional', 'SoftmaxParameter', 'message', None, None, 'SoftmaxParameter', False,
+        ),
+        'slice_param': FieldSpec(
+            'slice_param', 126, 'optional', 'SliceParameter', 'message', None, None, 'SliceParameter', False,
+        ),
+        'tanh_param': FieldSpec(
+            'tanh_param', 127, 'optional', 'TanHParameter', 'message', None, None, 'TanHParameter', False,
+        ),
+        'threshold_param': FieldSpec(
+            'threshold_param', 128, 'optional', 'ThresholdParameter', 'message', None, None, 'ThresholdParameter',
+            False,
+        ),
+        'window_data_param': FieldSpec(
+            'window_data_param', 129, 'optional', 'WindowDataParameter', 'message', None, None, 'WindowDataParameter',
+            False,
+        ),
+        'python_param': FieldSpec(
+            'python_param', 130, 'optional', 'PythonParameter', 'message', None, None, 'PythonParameter', False,
+        ),
+        'prelu_param': FieldSpec(
+            'prelu_param', 131, 'optional', 'PReLUParameter', 'message', None, None, 'PReLUParameter', False,
+        ),
+        'spp_param': FieldSpec(
+            'spp_param', 132, 'optional', 'SPPParameter', 'message', None, None, 'SPPParameter', False,
+        ),
+        'reshape_param': FieldSpec(
+            'reshape_param', 133, 'optional', 'ReshapeParameter', 'message', None, None, 'ReshapeParameter', False,
+        ),
+        'log_param': FieldSpec(
+            'log_param', 134, 'optional', 'LogParameter', 'message', None, None, 'LogParameter', False,
+        ),
+        'flatten_param': FieldSpec(
+            'flatten_param', 135, 'optional', 'FlattenParameter', 'message', None, None, 'FlattenParameter', False,
+        ),
+        'reduction_param': FieldSpec(
+            'reduction_param', 136, 'optional', 'ReductionParameter', 'message', None, None, 'ReductionParameter',
+            False,
+        ),
+        'embed_param': FieldSpec(
+            'embed_param', 137, 'optional', 'EmbedParameter', 'message', None, None, 'EmbedParameter', False,
+        ),
+        'tile_param': FieldSpec(
+            'tile_param', 138, 'optional', 'TileParameter', 'message', None, None, 'TileParameter', False,
+        ),
+        'batch_norm_param': FieldSpec(
+            'batch_norm_param', 139, 'optional', 'BatchNormParameter', 'message', None, None, 'BatchNormParameter',
+            False,
+        ),
+        'elu_param': FieldSpec(
+            'elu_param', 140, 'optional', 'ELUParameter', 'message', None, None, 'ELUParameter', False,
+        ),
+        'bias_param': FieldSpec(
+            'bias_param', 141, 'optional', 'BiasParameter', 'message', None, None, 'BiasParameter', False,
+        ),
+        'scale_param': FieldSpec(
+            'scale_param', 142, 'optional', 'ScaleParameter', 'message', None, None, 'ScaleParameter', False,
+        ),
+        'input_param': FieldSpec(
+            'input_param', 143, 'optional', 'InputParameter', 'message', None, None, 'InputParameter', False,
+        ),
+        'crop_param': FieldSpec(
+            'crop_param', 144, 'optional', 'CropParameter', 'message', None, None, 'CropParameter', False,
+        ),
+        'parameter_param': FieldSpec(
+            'parameter_param', 145, 'optional', 'ParameterParameter', 'message', None, None, 'ParameterParameter',
+            False,
+        ),
+        'recurrent_param': FieldSpec(
+            'recurrent_param', 146, 'optional', 'RecurrentParameter', 'message', None, None, 'RecurrentParameter',
+            False,
+        ),
+        'swish_param': FieldSpec(
+            'swish_param', 147, 'optional', 'SwishParameter', 'message', None, None, 'SwishParameter', False,
+        ),
+        'clip_param': FieldSpec(
+            'clip_param', 148, 'optional', 'ClipParameter', 'message', None, None, 'ClipParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -2449,8 +2723,20 @@ DEFAULT_LayerParameter = LayerParameter()
 class V0LayerParameter(Message):
     """``V0LayerParameter`` (proto/caffe.proto, line 821)."""
 
-    __slots__ = ('alpha', 'batchsize', 'beta', 'bias_filler', 'biasterm', 'blobs', 'blobs_lr', 'concat_dim', 'cropsize', 'det_bg_threshold', 'det_context_pad', 'det_crop_mode', 'det_fg_fraction', 'det_fg_threshold', 'dropout_ratio', 'group', 'hdf5_output_param', 'k', 'kernelsize', 'local_size', 'meanfile', 'mirror', 'name', 'new_channels', 'new_height', 'new_num', 'new_width', 'num_output', 'pad', 'pool', 'rand_skip', 'scale', 'shuffle_images', 'source', 'stride', 'type', 'weight_decay', 'weight_filler')
-    __match_args__ = ('name', 'type', 'num_output', 'biasterm', 'weight_filler', 'bias_filler', 'pad', 'kernelsize', 'group', 'stride', 'pool', 'dropout_ratio', 'local_size', 'alpha', 'beta', 'source', 'scale', 'meanfile', 'batchsize', 'cropsize', 'mirror', 'k', 'blobs', 'blobs_lr', 'weight_decay', 'rand_skip', 'det_fg_threshold', 'det_bg_threshold', 'det_fg_fraction', 'det_context_pad', 'det_crop_mode', 'new_num', 'new_channels', 'new_height', 'new_width', 'shuffle_images', 'concat_dim', 'hdf5_output_param')
+    __slots__ = (
+        'alpha', 'batchsize', 'beta', 'bias_filler', 'biasterm', 'blobs', 'blobs_lr', 'concat_dim', 'cropsize',
+        'det_bg_threshold', 'det_context_pad', 'det_crop_mode', 'det_fg_fraction', 'det_fg_threshold', 'dropout_ratio',
+        'group', 'hdf5_output_param', 'k', 'kernelsize', 'local_size', 'meanfile', 'mirror', 'name', 'new_channels',
+        'new_height', 'new_num', 'new_width', 'num_output', 'pad', 'pool', 'rand_skip', 'scale', 'shuffle_images',
+        'source', 'stride', 'type', 'weight_decay', 'weight_filler',
+    )
+    __match_args__ = (
+        'name', 'type', 'num_output', 'biasterm', 'weight_filler', 'bias_filler', 'pad', 'kernelsize', 'group',
+        'stride', 'pool', 'dropout_ratio', 'local_size', 'alpha', 'beta', 'source', 'scale', 'meanfile', 'batchsize',
+        'cropsize', 'mirror', 'k', 'blobs', 'blobs_lr', 'weight_decay', 'rand_skip', 'det_fg_threshold',
+        'det_bg_threshold', 'det_fg_fraction', 'det_context_pad', 'det_crop_mode', 'new_num', 'new_channels',
+        'new_height', 'new_width', 'shuffle_images', 'concat_dim', 'hdf5_output_param',
+    )
 
     name: str
     type: str
@@ -2496,13 +2782,19 @@ class V0LayerParameter(Message):
         'type': FieldSpec('type', 2, 'optional', 'string', 'string', '', None, None, False),
         'num_output': FieldSpec('num_output', 3, 'optional', 'uint32', 'int', 0, None, None, False),
         'biasterm': FieldSpec('biasterm', 4, 'optional', 'bool', 'bool', True, None, None, False),
-        'weight_filler': FieldSpec('weight_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 6, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'weight_filler': FieldSpec(
+            'weight_filler', 5, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 6, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'pad': FieldSpec('pad', 7, 'optional', 'uint32', 'int', 0, None, None, False),
         'kernelsize': FieldSpec('kernelsize', 8, 'optional', 'uint32', 'int', 0, None, None, False),
         'group': FieldSpec('group', 9, 'optional', 'uint32', 'int', 1, None, None, False),
         'stride': FieldSpec('stride', 10, 'optional', 'uint32', 'int', 1, None, None, False),
-        'pool': FieldSpec('pool', 11, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['V0LayerParameter.PoolMethod'], None, False),
+        'pool': FieldSpec(
+            'pool', 11, 'optional', 'PoolMethod', 'enum', 'MAX', ENUMS['V0LayerParameter.PoolMethod'], None, False,
+        ),
         'dropout_ratio': FieldSpec('dropout_ratio', 12, 'optional', 'float', 'float', 0.5, None, None, False),
         'local_size': FieldSpec('local_size', 13, 'optional', 'uint32', 'int', 5, None, None, False),
         'alpha': FieldSpec('alpha', 14, 'optional', 'float', 'float', 1.0, None, None, False),
@@ -2529,7 +2821,10 @@ class V0LayerParameter(Message):
         'new_width': FieldSpec('new_width', 63, 'optional', 'int32', 'int', 0, None, None, False),
         'shuffle_images': FieldSpec('shuffle_images', 64, 'optional', 'bool', 'bool', False, None, None, False),
         'concat_dim': FieldSpec('concat_dim', 65, 'optional', 'uint32', 'int', 1, None, None, False),
-        'hdf5_output_param': FieldSpec('hdf5_output_param', 1001, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter', False),
+        'hdf5_output_param': FieldSpec(
+            'hdf5_output_param', 1001, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter',
+            False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {'PoolMethod': ENUMS['V0LayerParameter.PoolMethod']}
 
@@ -2621,8 +2916,24 @@ DEFAULT_V0LayerParameter = V0LayerParameter()
 class V1LayerParameter(Message):
     """``V1LayerParameter`` (proto/caffe.proto, line 726)."""
 
-    __slots__ = ('accuracy_param', 'argmax_param', 'blob_share_mode', 'blobs', 'blobs_lr', 'bottom', 'concat_param', 'contrastive_loss_param', 'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param', 'eltwise_param', 'exclude', 'exp_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'include', 'infogain_loss_param', 'inner_product_param', 'layer', 'loss_param', 'loss_weight', 'lrn_param', 'memory_data_param', 'mvn_param', 'name', 'param', 'pooling_param', 'power_param', 'relu_param', 'sigmoid_param', 'slice_param', 'softmax_param', 'tanh_param', 'threshold_param', 'top', 'transform_param', 'type', 'weight_decay', 'window_data_param')
-    __match_args__ = ('bottom', 'top', 'name', 'include', 'exclude', 'type', 'blobs', 'param', 'blob_share_mode', 'blobs_lr', 'weight_decay', 'loss_weight', 'accuracy_param', 'argmax_param', 'concat_param', 'contrastive_loss_param', 'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param', 'eltwise_param', 'exp_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'infogain_loss_param', 'inner_product_param', 'lrn_param', 'memory_data_param', 'mvn_param', 'pooling_param', 'power_param', 'relu_param', 'sigmoid_param', 'softmax_param', 'slice_param', 'tanh_param', 'threshold_param', 'window_data_param', 'transform_param', 'loss_param', 'layer')
+    __slots__ = (
+        'accuracy_param', 'argmax_param', 'blob_share_mode', 'blobs', 'blobs_lr', 'bottom', 'concat_param',
+        'contrastive_loss_param', 'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param',
+        'eltwise_param', 'exclude', 'exp_param', 'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param',
+        'image_data_param', 'include', 'infogain_loss_param', 'inner_product_param', 'layer', 'loss_param',
+        'loss_weight', 'lrn_param', 'memory_data_param', 'mvn_param', 'name', 'param', 'pooling_param', 'power_param',
+        'relu_param', 'sigmoid_param', 'slice_param', 'softmax_param', 'tanh_param', 'threshold_param', 'top',
+        'transform_param', 'type', 'weight_decay', 'window_data_param',
+    )
+    __match_args__ = (
+        'bottom', 'top', 'name', 'include', 'exclude', 'type', 'blobs', 'param', 'blob_share_mode', 'blobs_lr',
+        'weight_decay', 'loss_weight', 'accuracy_param', 'argmax_param', 'concat_param', 'contrastive_loss_param',
+        'convolution_param', 'data_param', 'dropout_param', 'dummy_data_param', 'eltwise_param', 'exp_param',
+        'hdf5_data_param', 'hdf5_output_param', 'hinge_loss_param', 'image_data_param', 'infogain_loss_param',
+        'inner_product_param', 'lrn_param', 'memory_data_param', 'mvn_param', 'pooling_param', 'power_param',
+        'relu_param', 'sigmoid_param', 'softmax_param', 'slice_param', 'tanh_param', 'threshold_param',
+        'window_data_param', 'transform_param', 'loss_param', 'layer',
+    )
 
     bottom: tuple[str, ...]
     top: tuple[str, ...]
@@ -2674,46 +2985,126 @@ class V1LayerParameter(Message):
         'name': FieldSpec('name', 4, 'optional', 'string', 'string', '', None, None, False),
         'include': FieldSpec('include', 32, 'repeated', 'NetStateRule', 'message', (), None, 'NetStateRule', False),
         'exclude': FieldSpec('exclude', 33, 'repeated', 'NetStateRule', 'message', (), None, 'NetStateRule', False),
-        'type': FieldSpec('type', 5, 'optional', 'LayerType', 'enum', 'NONE', ENUMS['V1LayerParameter.LayerType'], None, False),
+        'type': FieldSpec(
+            'type', 5, 'optional', 'LayerType', 'enum', 'NONE', ENUMS['V1LayerParameter.LayerType'], None, False,
+        ),
         'blobs': FieldSpec('blobs', 6, 'repeated', 'BlobProto', 'message', (), None, 'BlobProto', False),
         'param': FieldSpec('param', 1001, 'repeated', 'string', 'string', (), None, None, False),
-        'blob_share_mode': FieldSpec('blob_share_mode', 1002, 'repeated', 'DimCheckMode', 'enum', (), ENUMS['V1LayerParameter.DimCheckMode'], None, False),
+        'blob_share_mode': FieldSpec(
+            'blob_share_mode', 1002, 'repeated', 'DimCheckMode', 'enum', (), ENUMS['V1LayerParameter.DimCheckMode'],
+            None, False,
+        ),
         'blobs_lr': FieldSpec('blobs_lr', 7, 'repeated', 'float', 'float', (), None, None, False),
         'weight_decay': FieldSpec('weight_decay', 8, 'repeated', 'float', 'float', (), None, None, False),
         'loss_weight': FieldSpec('loss_weight', 35, 'repeated', 'float', 'float', (), None, None, False),
-        'accuracy_param': FieldSpec('accuracy_param', 27, 'optional', 'AccuracyParameter', 'message', None, None, 'AccuracyParameter', False),
-        'argmax_param': FieldSpec('argmax_param', 23, 'optional', 'ArgMaxParameter', 'message', None, None, 'ArgMaxParameter', False),
-        'concat_param': FieldSpec('concat_param', 9, 'optional', 'ConcatParameter', 'message', None, None, 'ConcatParameter', False),
-        'contrastive_loss_param': FieldSpec('contrastive_loss_param', 40, 'optional', 'ContrastiveLossParameter', 'message', None, None, 'ContrastiveLossParameter', False),
-        'convolution_param': FieldSpec('convolution_param', 10, 'optional', 'ConvolutionParameter', 'message', None, None, 'ConvolutionParameter', False),
-        'data_param': FieldSpec('data_param', 11, 'optional', 'DataParameter', 'message', None, None, 'DataParameter', False),
-        'dropout_param': FieldSpec('dropout_param', 12, 'optional', 'DropoutParameter', 'message', None, None, 'DropoutParameter', False),
-        'dummy_data_param': FieldSpec('dummy_data_param', 26, 'optional', 'DummyDataParameter', 'message', None, None, 'DummyDataParameter', False),
-        'eltwise_param': FieldSpec('eltwise_param', 24, 'optional', 'EltwiseParameter', 'message', None, None, 'EltwiseParameter', False),
-        'exp_param': FieldSpec('exp_param', 41, 'optional', 'ExpParameter', 'message', None, None, 'ExpParameter', False),
-        'hdf5_data_param': FieldSpec('hdf5_data_param', 13, 'optional', 'HDF5DataParameter', 'message', None, None, 'HDF5DataParameter', False),
-        'hdf5_output_param': FieldSpec('hdf5_output_param', 14, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter', False),
-        'hinge_loss_param': FieldSpec('hinge_loss_param', 29, 'optional', 'HingeLossParameter', 'message', None, None, 'HingeLossParameter', False),
-        'image_data_param': FieldSpec('image_data_param', 15, 'optional', 'ImageDataParameter', 'message', None, None, 'ImageDataParameter', False),
-        'infogain_loss_param': FieldSpec('infogain_loss_param', 16, 'optional', 'InfogainLossParameter', 'message', None, None, 'InfogainLossParameter', False),
-        'inner_product_param': FieldSpec('inner_product_param', 17, 'optional', 'InnerProductParameter', 'message', None, None, 'InnerProductParameter', False),
-        'lrn_param': FieldSpec('lrn_param', 18, 'optional', 'LRNParameter', 'message', None, None, 'LRNParameter', False),
-        'memory_data_param': FieldSpec('memory_data_param', 22, 'optional', 'MemoryDataParameter', 'message', None, None, 'MemoryDataParameter', False),
-        'mvn_param': FieldSpec('mvn_param', 34, 'optional', 'MVNParameter', 'message', None, None, 'MVNParameter', False),
-        'pooling_param': FieldSpec('pooling_param', 19, 'optional', 'PoolingParameter', 'message', None, None, 'PoolingParameter', False),
-        'power_param': FieldSpec('power_param', 21, 'optional', 'PowerParameter', 'message', None, None, 'PowerParameter', False),
-        'relu_param': FieldSpec('relu_param', 30, 'optional', 'ReLUParameter', 'message', None, None, 'ReLUParameter', False),
-        'sigmoid_param': FieldSpec('sigmoid_param', 38, 'optional', 'SigmoidParameter', 'message', None, None, 'SigmoidParameter', False),
-        'softmax_param': FieldSpec('softmax_param', 39, 'optional', 'SoftmaxParameter', 'message', None, None, 'SoftmaxParameter', False),
-        'slice_param': FieldSpec('slice_param', 31, 'optional', 'SliceParameter', 'message', None, None, 'SliceParameter', False),
-        'tanh_param': FieldSpec('tanh_param', 37, 'optional', 'TanHParameter', 'message', None, None, 'TanHParameter', False),
-        'threshold_param': FieldSpec('threshold_param', 25, 'optional', 'ThresholdParameter', 'message', None, None, 'ThresholdParameter', False),
-        'window_data_param': FieldSpec('window_data_param', 20, 'optional', 'WindowDataParameter', 'message', None, None, 'WindowDataParameter', False),
-        'transform_param': FieldSpec('transform_param', 36, 'optional', 'TransformationParameter', 'message', None, None, 'TransformationParameter', False),
-        'loss_param': FieldSpec('loss_param', 42, 'optional', 'LossParameter', 'message', None, None, 'LossParameter', False),
-        'layer': FieldSpec('layer', 1, 'optional', 'V0LayerParameter', 'message', None, None, 'V0LayerParameter', False),
+        'accuracy_param': FieldSpec(
+            'accuracy_param', 27, 'optional', 'AccuracyParameter', 'message', None, None, 'AccuracyParameter', False,
+        ),
+        'argmax_param': FieldSpec(
+            'argmax_param', 23, 'optional', 'ArgMaxParameter', 'message', None, None, 'ArgMaxParameter', False,
+        ),
+        'concat_param': FieldSpec(
+            'concat_param', 9, 'optional', 'ConcatParameter', 'message', None, None, 'ConcatParameter', False,
+        ),
+        'contrastive_loss_param': FieldSpec(
+            'contrastive_loss_param', 40, 'optional', 'ContrastiveLossParameter', 'message', None, None,
+            'ContrastiveLossParameter', False,
+        ),
+        'convolution_param': FieldSpec(
+            'convolution_param', 10, 'optional', 'ConvolutionParameter', 'message', None, None, 'ConvolutionParameter',
+            False,
+        ),
+        'data_param': FieldSpec(
+            'data_param', 11, 'optional', 'DataParameter', 'message', None, None, 'DataParameter', False,
+        ),
+        'dropout_param': FieldSpec(
+            'dropout_param', 12, 'optional', 'DropoutParameter', 'message', None, None, 'DropoutParameter', False,
+        ),
+        'dummy_data_param': FieldSpec(
+            'dummy_data_param', 26, 'optional', 'DummyDataParameter', 'message', None, None, 'DummyDataParameter',
+            False,
+        ),
+        'eltwise_param': FieldSpec(
+            'eltwise_param', 24, 'optional', 'EltwiseParameter', 'message', None, None, 'EltwiseParameter', False,
+        ),
+        'exp_param': FieldSpec(
+            'exp_param', 41, 'optional', 'ExpParameter', 'message', None, None, 'ExpParameter', False,
+        ),
+        'hdf5_data_param': FieldSpec(
+            'hdf5_data_param', 13, 'optional', 'HDF5DataParameter', 'message', None, None, 'HDF5DataParameter', False,
+        ),
+        'hdf5_output_param': FieldSpec(
+            'hdf5_output_param', 14, 'optional', 'HDF5OutputParameter', 'message', None, None, 'HDF5OutputParameter',
+            False,
+        ),
+        'hinge_loss_param': FieldSpec(
+            'hinge_loss_param', 29, 'optional', 'HingeLossParameter', 'message', None, None, 'HingeLossParameter',
+            False,
+        ),
+        'image_data_param': FieldSpec(
+            'image_data_param', 15, 'optional', 'ImageDataParameter', 'message', None, None, 'ImageDataParameter',
+            False,
+        ),
+        'infogain_loss_param': FieldSpec(
+            'infogain_loss_param', 16, 'optional', 'InfogainLossParameter', 'message', None, None,
+            'InfogainLossParameter', False,
+        ),
+        'inner_product_param': FieldSpec(
+            'inner_product_param', 17, 'optional', 'InnerProductParameter', 'message', None, None,
+            'InnerProductParameter', False,
+        ),
+        'lrn_param': FieldSpec(
+            'lrn_param', 18, 'optional', 'LRNParameter', 'message', None, None, 'LRNParameter', False,
+        ),
+        'memory_data_param': FieldSpec(
+            'memory_data_param', 22, 'optional', 'MemoryDataParameter', 'message', None, None, 'MemoryDataParameter',
+            False,
+        ),
+        'mvn_param': FieldSpec(
+            'mvn_param', 34, 'optional', 'MVNParameter', 'message', None, None, 'MVNParameter', False,
+        ),
+        'pooling_param': FieldSpec(
+            'pooling_param', 19, 'optional', 'PoolingParameter', 'message', None, None, 'PoolingParameter', False,
+        ),
+        'power_param': FieldSpec(
+            'power_param', 21, 'optional', 'PowerParameter', 'message', None, None, 'PowerParameter', False,
+        ),
+        'relu_param': FieldSpec(
+            'relu_param', 30, 'optional', 'ReLUParameter', 'message', None, None, 'ReLUParameter', False,
+        ),
+        'sigmoid_param': FieldSpec(
+            'sigmoid_param', 38, 'optional', 'SigmoidParameter', 'message', None, None, 'SigmoidParameter', False,
+        ),
+        'softmax_param': FieldSpec(
+            'softmax_param', 39, 'optional', 'SoftmaxParameter', 'message', None, None, 'SoftmaxParameter', False,
+        ),
+        'slice_param': FieldSpec(
+            'slice_param', 31, 'optional', 'SliceParameter', 'message', None, None, 'SliceParameter', False,
+        ),
+        'tanh_param': FieldSpec(
+            'tanh_param', 37, 'optional', 'TanHParameter', 'message', None, None, 'TanHParameter', False,
+        ),
+        'threshold_param': FieldSpec(
+            'threshold_param', 25, 'optional', 'ThresholdParameter', 'message', None, None, 'ThresholdParameter', False,
+        ),
+        'window_data_param': FieldSpec(
+            'window_data_param', 20, 'optional', 'WindowDataParameter', 'message', None, None, 'WindowDataParameter',
+            False,
+        ),
+        'transform_param': FieldSpec(
+            'transform_param', 36, 'optional', 'TransformationParameter', 'message', None, None,
+            'TransformationParameter', False,
+        ),
+        'loss_param': FieldSpec(
+            'loss_param', 42, 'optional', 'LossParameter', 'message', None, None, 'LossParameter', False,
+        ),
+        'layer': FieldSpec(
+            'layer', 1, 'optional', 'V0LayerParameter', 'message', None, None, 'V0LayerParameter', False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'LayerType': ENUMS['V1LayerParameter.LayerType'], 'DimCheckMode': ENUMS['V1LayerParameter.DimCheckMode']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'LayerType': ENUMS['V1LayerParameter.LayerType'], 'DimCheckMode': ENUMS['V1LayerParameter.DimCheckMode'],
+    }
 
     def __init__(
         self,
@@ -2813,8 +3204,12 @@ DEFAULT_V1LayerParameter = V1LayerParameter()
 class BNParameter(Message):
     """``BNParameter`` (proto/caffe_forks.proto, line 18)."""
 
-    __slots__ = ('bias_filler', 'bn_mode', 'engine', 'eps', 'frozen', 'momentum', 'scale_filler', 'shift_filler', 'slope_filler')
-    __match_args__ = ('slope_filler', 'bias_filler', 'momentum', 'eps', 'frozen', 'engine', 'scale_filler', 'shift_filler', 'bn_mode')
+    __slots__ = (
+        'bias_filler', 'bn_mode', 'engine', 'eps', 'frozen', 'momentum', 'scale_filler', 'shift_filler', 'slope_filler',
+    )
+    __match_args__ = (
+        'slope_filler', 'bias_filler', 'momentum', 'eps', 'frozen', 'engine', 'scale_filler', 'shift_filler', 'bn_mode',
+    )
 
     slope_filler: FillerParameter
     bias_filler: FillerParameter
@@ -2827,17 +3222,31 @@ class BNParameter(Message):
     bn_mode: str
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'slope_filler': FieldSpec('slope_filler', 1, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bias_filler': FieldSpec('bias_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'slope_filler': FieldSpec(
+            'slope_filler', 1, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bias_filler': FieldSpec(
+            'bias_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'momentum': FieldSpec('momentum', 3, 'optional', 'float', 'float', 0.8999999761581421, None, None, False),
         'eps': FieldSpec('eps', 4, 'optional', 'float', 'float', 9.999999747378752e-06, None, None, False),
         'frozen': FieldSpec('frozen', 5, 'optional', 'bool', 'bool', False, None, None, False),
-        'engine': FieldSpec('engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['BNParameter.Engine'], None, False),
-        'scale_filler': FieldSpec('scale_filler', 101, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'shift_filler': FieldSpec('shift_filler', 102, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
-        'bn_mode': FieldSpec('bn_mode', 103, 'optional', 'BNMode', 'enum', 'LEARN', ENUMS['BNParameter.BNMode'], None, False),
+        'engine': FieldSpec(
+            'engine', 6, 'optional', 'Engine', 'enum', 'DEFAULT', ENUMS['BNParameter.Engine'], None, False,
+        ),
+        'scale_filler': FieldSpec(
+            'scale_filler', 101, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'shift_filler': FieldSpec(
+            'shift_filler', 102, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
+        'bn_mode': FieldSpec(
+            'bn_mode', 103, 'optional', 'BNMode', 'enum', 'LEARN', ENUMS['BNParameter.BNMode'], None, False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Engine': ENUMS['BNParameter.Engine'], 'BNMode': ENUMS['BNParameter.BNMode']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'Engine': ENUMS['BNParameter.Engine'], 'BNMode': ENUMS['BNParameter.BNMode'],
+    }
 
     def __init__(
         self,
@@ -2869,8 +3278,14 @@ DEFAULT_BNParameter = BNParameter()
 class PriorBoxParameter(Message):
     """``PriorBoxParameter`` (proto/caffe_forks.proto, line 60)."""
 
-    __slots__ = ('aspect_ratio', 'clip', 'flip', 'img_h', 'img_size', 'img_w', 'max_size', 'min_size', 'offset', 'step', 'step_h', 'step_w', 'variance')
-    __match_args__ = ('min_size', 'max_size', 'aspect_ratio', 'flip', 'clip', 'variance', 'img_size', 'img_h', 'img_w', 'step', 'step_h', 'step_w', 'offset')
+    __slots__ = (
+        'aspect_ratio', 'clip', 'flip', 'img_h', 'img_size', 'img_w', 'max_size', 'min_size', 'offset', 'step',
+        'step_h', 'step_w', 'variance',
+    )
+    __match_args__ = (
+        'min_size', 'max_size', 'aspect_ratio', 'flip', 'clip', 'variance', 'img_size', 'img_h', 'img_w', 'step',
+        'step_h', 'step_w', 'offset',
+    )
 
     min_size: tuple[float, ...]
     max_size: tuple[float, ...]
@@ -2949,7 +3364,9 @@ class NonMaximumSuppressionParameter(Message):
     eta: float
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'nms_threshold': FieldSpec('nms_threshold', 1, 'optional', 'float', 'float', 0.30000001192092896, None, None, False),
+        'nms_threshold': FieldSpec(
+            'nms_threshold', 1, 'optional', 'float', 'float', 0.30000001192092896, None, None, False,
+        ),
         'top_k': FieldSpec('top_k', 2, 'optional', 'int32', 'int', 0, None, None, False),
         'eta': FieldSpec('eta', 3, 'optional', 'float', 'float', 1.0, None, None, False),
     }
@@ -2973,8 +3390,12 @@ DEFAULT_NonMaximumSuppressionParameter = NonMaximumSuppressionParameter()
 class SsdResizeParameter(Message):
     """``SsdResizeParameter`` (proto/caffe_forks.proto, line 124)."""
 
-    __slots__ = ('height', 'height_scale', 'interp_mode', 'pad_mode', 'pad_value', 'prob', 'resize_mode', 'width', 'width_scale')
-    __match_args__ = ('prob', 'resize_mode', 'height', 'width', 'height_scale', 'width_scale', 'pad_mode', 'pad_value', 'interp_mode')
+    __slots__ = (
+        'height', 'height_scale', 'interp_mode', 'pad_mode', 'pad_value', 'prob', 'resize_mode', 'width', 'width_scale',
+    )
+    __match_args__ = (
+        'prob', 'resize_mode', 'height', 'width', 'height_scale', 'width_scale', 'pad_mode', 'pad_value', 'interp_mode',
+    )
 
     prob: float
     resize_mode: str
@@ -2988,16 +3409,28 @@ class SsdResizeParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'prob': FieldSpec('prob', 1, 'optional', 'float', 'float', 1.0, None, None, False),
-        'resize_mode': FieldSpec('resize_mode', 2, 'optional', 'Resize_mode', 'enum', 'WARP', ENUMS['SsdResizeParameter.Resize_mode'], None, False),
+        'resize_mode': FieldSpec(
+            'resize_mode', 2, 'optional', 'Resize_mode', 'enum', 'WARP', ENUMS['SsdResizeParameter.Resize_mode'], None,
+            False,
+        ),
         'height': FieldSpec('height', 3, 'optional', 'uint32', 'int', 0, None, None, False),
         'width': FieldSpec('width', 4, 'optional', 'uint32', 'int', 0, None, None, False),
         'height_scale': FieldSpec('height_scale', 8, 'optional', 'uint32', 'int', 0, None, None, False),
         'width_scale': FieldSpec('width_scale', 9, 'optional', 'uint32', 'int', 0, None, None, False),
-        'pad_mode': FieldSpec('pad_mode', 5, 'optional', 'Pad_mode', 'enum', 'CONSTANT', ENUMS['SsdResizeParameter.Pad_mode'], None, False),
+        'pad_mode': FieldSpec(
+            'pad_mode', 5, 'optional', 'Pad_mode', 'enum', 'CONSTANT', ENUMS['SsdResizeParameter.Pad_mode'], None,
+            False,
+        ),
         'pad_value': FieldSpec('pad_value', 6, 'repeated', 'float', 'float', (), None, None, False),
-        'interp_mode': FieldSpec('interp_mode', 7, 'repeated', 'Interp_mode', 'enum', (), ENUMS['SsdResizeParameter.Interp_mode'], None, False),
+        'interp_mode': FieldSpec(
+            'interp_mode', 7, 'repeated', 'Interp_mode', 'enum', (), ENUMS['SsdResizeParameter.Interp_mode'], None,
+            False,
+        ),
     }
-    ENUMS: ClassVar[dict[str, dict[str, int]]] = {'Resize_mode': ENUMS['SsdResizeParameter.Resize_mode'], 'Pad_mode': ENUMS['SsdResizeParameter.Pad_mode'], 'Interp_mode': ENUMS['SsdResizeParameter.Interp_mode']}
+    ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        'Resize_mode': ENUMS['SsdResizeParameter.Resize_mode'], 'Pad_mode': ENUMS['SsdResizeParameter.Pad_mode'],
+        'Interp_mode': ENUMS['SsdResizeParameter.Interp_mode'],
+    }
 
     def __init__(
         self,
@@ -3029,8 +3462,14 @@ DEFAULT_SsdResizeParameter = SsdResizeParameter()
 class SaveOutputParameter(Message):
     """``SaveOutputParameter`` (proto/caffe_forks.proto, line 113)."""
 
-    __slots__ = ('label_map_file', 'name_size_file', 'num_test_image', 'output_directory', 'output_format', 'output_name_prefix', 'resize_param')
-    __match_args__ = ('output_directory', 'output_name_prefix', 'output_format', 'label_map_file', 'name_size_file', 'num_test_image', 'resize_param')
+    __slots__ = (
+        'label_map_file', 'name_size_file', 'num_test_image', 'output_directory', 'output_format', 'output_name_prefix',
+        'resize_param',
+    )
+    __match_args__ = (
+        'output_directory', 'output_name_prefix', 'output_format', 'label_map_file', 'name_size_file', 'num_test_image',
+        'resize_param',
+    )
 
     output_directory: str
     output_name_prefix: str
@@ -3047,7 +3486,9 @@ class SaveOutputParameter(Message):
         'label_map_file': FieldSpec('label_map_file', 4, 'optional', 'string', 'string', '', None, None, False),
         'name_size_file': FieldSpec('name_size_file', 5, 'optional', 'string', 'string', '', None, None, False),
         'num_test_image': FieldSpec('num_test_image', 6, 'optional', 'uint32', 'int', 0, None, None, False),
-        'resize_param': FieldSpec('resize_param', 7, 'optional', 'SsdResizeParameter', 'message', None, None, 'SsdResizeParameter', False),
+        'resize_param': FieldSpec(
+            'resize_param', 7, 'optional', 'SsdResizeParameter', 'message', None, None, 'SsdResizeParameter', False,
+        ),
     }
     ENUMS: ClassVar[dict[str, dict[str, int]]] = {}
 
@@ -3077,8 +3518,16 @@ DEFAULT_SaveOutputParameter = SaveOutputParameter()
 class DetectionOutputParameter(Message):
     """``DetectionOutputParameter`` (proto/caffe_forks.proto, line 84)."""
 
-    __slots__ = ('background_label_id', 'code_type', 'confidence_threshold', 'keep_top_k', 'nms_param', 'num_classes', 'save_file', 'save_output_param', 'share_location', 'thresholds', 'variance_encoded_in_target', 'visualize', 'visualize_threshold')
-    __match_args__ = ('num_classes', 'share_location', 'background_label_id', 'nms_param', 'save_output_param', 'code_type', 'variance_encoded_in_target', 'keep_top_k', 'confidence_threshold', 'visualize', 'visualize_threshold', 'save_file', 'thresholds')
+    __slots__ = (
+        'background_label_id', 'code_type', 'confidence_threshold', 'keep_top_k', 'nms_param', 'num_classes',
+        'save_file', 'save_output_param', 'share_location', 'thresholds', 'variance_encoded_in_target', 'visualize',
+        'visualize_threshold',
+    )
+    __match_args__ = (
+        'num_classes', 'share_location', 'background_label_id', 'nms_param', 'save_output_param', 'code_type',
+        'variance_encoded_in_target', 'keep_top_k', 'confidence_threshold', 'visualize', 'visualize_threshold',
+        'save_file', 'thresholds',
+    )
 
     num_classes: int
     share_location: bool
@@ -3098,14 +3547,29 @@ class DetectionOutputParameter(Message):
         'num_classes': FieldSpec('num_classes', 1, 'optional', 'uint32', 'int', 0, None, None, False),
         'share_location': FieldSpec('share_location', 2, 'optional', 'bool', 'bool', True, None, None, False),
         'background_label_id': FieldSpec('background_label_id', 3, 'optional', 'int32', 'int', 0, None, None, False),
-        'nms_param': FieldSpec('nms_param', 4, 'optional', 'NonMaximumSuppressionParameter', 'message', None, None, 'NonMaximumSuppressionParameter', False),
-        'save_output_param': FieldSpec('save_output_param', 5, 'optional', 'SaveOutputParameter', 'message', None, None, 'SaveOutputParameter', False),
-        'code_type': FieldSpec('code_type', 6, 'optional', 'CodeType', 'enum', 'CORNER', ENUMS['DetectionOutputParameter.CodeType'], None, False),
-        'variance_encoded_in_target': FieldSpec('variance_encoded_in_target', 8, 'optional', 'bool', 'bool', False, None, None, False),
+        'nms_param': FieldSpec(
+            'nms_param', 4, 'optional', 'NonMaximumSuppressionParameter', 'message', None, None,
+            'NonMaximumSuppressionParameter', False,
+        ),
+        'save_output_param': FieldSpec(
+            'save_output_param', 5, 'optional', 'SaveOutputParameter', 'message', None, None, 'SaveOutputParameter',
+            False,
+        ),
+        'code_type': FieldSpec(
+            'code_type', 6, 'optional', 'CodeType', 'enum', 'CORNER', ENUMS['DetectionOutputParameter.CodeType'], None,
+            False,
+        ),
+        'variance_encoded_in_target': FieldSpec(
+            'variance_encoded_in_target', 8, 'optional', 'bool', 'bool', False, None, None, False,
+        ),
         'keep_top_k': FieldSpec('keep_top_k', 7, 'optional', 'int32', 'int', -1, None, None, False),
-        'confidence_threshold': FieldSpec('confidence_threshold', 9, 'optional', 'float', 'float', 0.0, None, None, False),
+        'confidence_threshold': FieldSpec(
+            'confidence_threshold', 9, 'optional', 'float', 'float', 0.0, None, None, False,
+        ),
         'visualize': FieldSpec('visualize', 10, 'optional', 'bool', 'bool', False, None, None, False),
-        'visualize_threshold': FieldSpec('visualize_threshold', 11, 'optional', 'float', 'float', 0.0, None, None, False),
+        'visualize_threshold': FieldSpec(
+            'visualize_threshold', 11, 'optional', 'float', 'float', 0.0, None, None, False,
+        ),
         'save_file': FieldSpec('save_file', 12, 'optional', 'string', 'string', '', None, None, False),
         'thresholds': FieldSpec('thresholds', 112, 'repeated', 'float', 'float', (), None, None, False),
     }
@@ -3159,7 +3623,9 @@ class NormalizeParameter(Message):
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
         'across_spatial': FieldSpec('across_spatial', 1, 'optional', 'bool', 'bool', True, None, None, False),
-        'scale_filler': FieldSpec('scale_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False),
+        'scale_filler': FieldSpec(
+            'scale_filler', 2, 'optional', 'FillerParameter', 'message', None, None, 'FillerParameter', False,
+        ),
         'channel_shared': FieldSpec('channel_shared', 3, 'optional', 'bool', 'bool', True, None, None, False),
         'eps': FieldSpec('eps', 4, 'optional', 'float', 'float', 1.000000013351432e-10, None, None, False),
     }
@@ -3460,7 +3926,9 @@ class PadParameter(Message):
     pad_value: float
 
     FIELDS: ClassVar[dict[str, FieldSpec]] = {
-        'pad_type': FieldSpec('pad_type', 1, 'optional', 'PadType', 'enum', 'CONSTANT', ENUMS['PadParameter.PadType'], None, False),
+        'pad_type': FieldSpec(
+            'pad_type', 1, 'optional', 'PadType', 'enum', 'CONSTANT', ENUMS['PadParameter.PadType'], None, False,
+        ),
         'pad_u': FieldSpec('pad_u', 2, 'optional', 'int32', 'int', 0, None, None, False),
         'pad_d': FieldSpec('pad_d', 3, 'optional', 'int32', 'int', 0, None, None, False),
         'pad_l': FieldSpec('pad_l', 4, 'optional', 'int32', 'int', 0, None, None, False),

@@ -88,7 +88,7 @@ class Message:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((self.__class__.__name__, self._values()))
@@ -103,7 +103,7 @@ class Message:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
-    def replace(self: M, **changes: Any) -> M:  # noqa: PYI019 (typing.Self needs Python 3.11)
+    def replace(self: M, **changes: Any) -> M:
         """A copy with ``changes`` applied (``dataclasses.replace``); it records no source."""
         values = {name: getattr(self, name) for name in self.FIELDS}
         values.update(changes)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Caffe2TrtError
-from ..ir.graph import Graph, Layer
+from ..ir.graph import Graph, Layer, Value
 from ..ir.net import Net
 
 #: Largest accepted difference between ONNX Runtime and the reference, relative to the
@@ -122,7 +122,7 @@ def _fork_difference(layer: Layer) -> str | None:
 
 def _tainted(graph: Graph) -> dict[str, str]:
     """Blob -> the reason its final value differs in OpenCV (propagated downstream)."""
-    reasons: dict[object, str] = {}
+    reasons: dict[Value, str] = {}
     for layer in graph.layers:
         reason = opencv_difference(layer)
         if reason is None:
@@ -130,7 +130,7 @@ def _tainted(graph: Graph) -> dict[str, str]:
         if reason is not None:
             for v in layer.outputs:
                 reasons[v] = f"{reason} (layer {layer.name!r})" if "(layer" not in reason else reason
-    return {v.blob: r for v, r in reasons.items()}  # type: ignore[attr-defined]
+    return {v.blob: r for v, r in reasons.items()}
 
 
 def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: float = VERIFY_RTOL, seed: int = 0) -> VerifyResult:
@@ -183,11 +183,19 @@ def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: floa
     return VerifyResult(reference, rtol, checks)
 
 
+def _prototxt_file(net: Net) -> str:
+    """The prototxt file the reference frameworks read: they read files, not parsed trees,
+    so a net parsed from text (no path) cannot be compared (its blobs become unchecked)."""
+    if net.prototxt_path is None:
+        raise Caffe2TrtError("the reference run reads the prototxt from its file, and this net was not read from one")
+    return net.prototxt_path
+
+
 def _run_pycaffe(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> dict[str, np.ndarray]:
     import caffe
 
     caffe.set_mode_cpu()
-    model = caffe.Net(str(net.prototxt_path), str(net.caffemodel_path), caffe.TEST)
+    model = caffe.Net(_prototxt_file(net), net.caffemodel_path, caffe.TEST)
     for name, x in inputs.items():
         model.blobs[name].reshape(*x.shape)
         model.blobs[name].data[...] = x
@@ -205,7 +213,7 @@ def _run_opencv(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> di
 
     registered = _register_bias_layer(cv2)
     try:
-        return run(cv2, net.prototxt_path, net.caffemodel_path, inputs, net.graph, blobs)
+        return run(cv2, _prototxt_file(net), net.caffemodel_path, inputs, net.graph, blobs)
     finally:
         if registered:
             cv2.dnn_unregisterLayer("Bias")

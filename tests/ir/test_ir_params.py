@@ -286,6 +286,18 @@ def test_param_reads_any_layer_message_field_once() -> None:
         param(layer, "nope_param")
 
 
+def test_the_expected_class_types_the_result_and_is_checked() -> None:
+    layer = _layer("  pooling_param { pool: AVE kernel_size: 3 }", "Pooling")
+    p = layer_params(layer, schema.PoolingParameter)
+    assert p is layer_params(layer) and p.pool == "AVE" and p.kernel_size == 3
+    with pytest.raises(TypeError, match="reads PoolingParameter, not ConvolutionParameter"):
+        layer_params(layer, schema.ConvolutionParameter)
+    t = param(layer, "transform_param", schema.TransformationParameter)
+    assert t is param(layer, "transform_param")
+    with pytest.raises(TypeError, match="reads TransformationParameter, not LossParameter"):
+        param(layer, "transform_param", schema.LossParameter)
+
+
 def test_layer_params_covers_the_listed_types() -> None:
     wanted = [
         "Convolution", "Deconvolution", "Pooling", "InnerProduct", "BatchNorm", "BN", "Scale", "Bias", "Eltwise",
