@@ -23,6 +23,8 @@ from conftest import FIXTURES, tree_difference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
+from caffe2trt_bn.export.h5 import group_key, write_h5
 from caffe2trt_bn.io import wire
 from caffe2trt_bn.io.caffemodel import (
     _parse_caffe_blob,
@@ -30,10 +32,9 @@ from caffe2trt_bn.io.caffemodel import (
     parse_caffemodel,
     read_caffemodel,
 )
+from caffe2trt_bn.io.prototxt import Document
+from caffe2trt_bn.io.prototxt.parser import _parse_plain, _parse_tokens
 from caffe2trt_bn.passes.scale_weights import ScaleWeights
-from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
-from caffe2trt_bn.export.h5 import group_key, write_h5
-from caffe2trt_bn.io.prototxt import Document, _parse_plain, _parse_tokens
 
 PROTOTXTS = sorted(FIXTURES.rglob("*.prototxt"))
 CAFFEMODELS = sorted(FIXTURES.rglob("*.caffemodel"))

@@ -28,6 +28,8 @@ import pytest
 from conftest import FIXTURES, NODE_FIELDS, ROOT, tree_difference
 
 from caffe2trt_bn.errors import Caffe2TrtError, GraphError
+from caffe2trt_bn.io.prototxt import MAX_DEPTH, Document, Node, parse
+from caffe2trt_bn.io.prototxt.parser import _PLAIN_RE, _parse_plain, _parse_tokens
 from caffe2trt_bn.ir.graph import (
     NAMED_WEIGHTS,
     Graph,
@@ -39,15 +41,6 @@ from caffe2trt_bn.ir.graph import (
     layer_type,
     missing_type,
     net_state,
-)
-from caffe2trt_bn.io.prototxt import (
-    _PLAIN_RE,
-    MAX_DEPTH,
-    Document,
-    Node,
-    _parse_plain,
-    _parse_tokens,
-    parse,
 )
 
 PROTOTXTS = sorted(FIXTURES.rglob("*.prototxt"))
@@ -355,7 +348,13 @@ def test_reading_a_plain_net_compiles_no_rare_pattern() -> None:
     code = textwrap.dedent(
         """
         import caffe2trt_bn.io.prototxt as p
-        lazy = {name: getattr(p, name) for name in dir(p) if name.endswith("_re") and hasattr(getattr(p, name), "cache_info")}
+        from caffe2trt_bn.io.prototxt import edits, lexer, parser, tree
+        lazy = {
+            name: getattr(module, name)
+            for module in (lexer, tree, parser, edits)
+            for name in dir(module)
+            if name.endswith("_re") and hasattr(getattr(module, name), "cache_info")
+        }
         assert {"_token_re", "_escape_re", "_quote_re", "_string_piece_re", "_special_float_re"} <= set(lazy), sorted(lazy)
         doc = p.parse('name: "n"\\nlayer { name: "c" type: "Convolution" convolution_param { num_output: 8 } }\\n')
         layer = doc.get("layer")
