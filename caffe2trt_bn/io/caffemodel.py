@@ -211,14 +211,11 @@ class ModelLayer:
             buf = self.buffer
             blobs = []
             for i, (a, b) in enumerate(self.blob_spans):
-                blob = _parse_caffe_blob(buf, a, b)
-                if blob is None:
-                    try:
-                        blob = _parse_blob_fields(buf, a, b)
-                    except Caffe2TrtError as exc:
-                        exc.message = f"blob {i}: {exc.message}"
-                        raise exc.with_context(file=self.path, layer=self._label()) from None
-                blobs.append(blob)
+                try:
+                    blobs.append(parse_blob(buf, a, b))
+                except Caffe2TrtError as exc:
+                    exc.message = f"blob {i}: {exc.message}"
+                    raise exc.with_context(file=self.path, layer=self._label()) from None
             self._blobs = blobs
         return blobs
 
@@ -503,7 +500,12 @@ def _layer_fields(buf: mmap.mmap | bytes, start: int, end: int, *, v1: bool = Fa
 
 
 def parse_blob(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
-    """Parses one BlobProto payload into a :class:`Blob` viewing ``buf``."""
+    """Parses one BlobProto payload into a :class:`Blob` viewing ``buf``.
+
+    The one entry point for blobs: the layout every Caffe release writes is decoded by
+    :func:`_parse_caffe_blob`, which declines anything else to the general parser
+    :func:`_parse_blob_fields` (which also reports what is wrong with a malformed blob).
+    """
     blob = _parse_caffe_blob(buf, start, end)
     return blob if blob is not None else _parse_blob_fields(buf, start, end)
 
