@@ -1,6 +1,6 @@
 """The fast paths that make reading a model cheap give exactly what the general code gives.
 
-* ``prototxt._parse_plain`` (one regex match per field) builds the very tree the full
+* ``prototxt.parser._parse_plain`` (one regex match per field) builds the very tree the full
   tokenizer-based parser builds, and declines every text outside its subset;
 * ``caffemodel._parse_caffe_blob`` (the blob layout Caffe writes) decodes what the
   general BlobProto parser decodes, and declines every other layout;

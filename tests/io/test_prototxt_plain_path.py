@@ -1,6 +1,6 @@
 """The fast paths of prototxt parsing and graph building give what the general code gives.
 
-* ``prototxt._parse_plain`` sets every field of every :class:`Node` (it builds nodes
+* ``prototxt.parser._parse_plain`` sets every field of every :class:`Node` (it builds nodes
   without the dataclass ``__init__``) to what the full parser sets, and puts ``line``
   and ``column`` on the field's name, also where they are worked out lazily (fields
   that share a line, line breaks between a name and its value);
