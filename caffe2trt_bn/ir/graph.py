@@ -211,13 +211,13 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
         outputs: list[Value] = []
         layer = Layer(len(layers), name, ltype, bottoms, tops, node, inputs, outputs)
         for blob in bottoms:
-            value = current.get(blob)
-            if value is None:
+            read_value = current.get(blob)
+            if read_value is None:
                 raise GraphError(
                     f"bottom {blob!r} is not produced by any earlier layer or net input", file=path, layer=name
                 )
-            inputs.append(value)
-            readers.setdefault(value, []).append(layer)
+            inputs.append(read_value)
+            readers.setdefault(read_value, []).append(layer)
         for blob in tops:
             previous = current.get(blob)
             value = new_value(Value)

@@ -18,7 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from ...errors import PrototxtSyntaxError
 from .lexer import _lazy_re, _newline_re
 from .parser import parse
-from .tree import Node, _Container
+from .tree import Document, Node
+
+#: What holds children: a message field or the document.
+_Container = Node | Document
 
 # Rest of a line inside trivia: horizontal space, an optional comment, the line break.
 _rest_of_line_re = _lazy_re(r"[ \t\r\f\v]*(?:#[^\n]*)?\n?")

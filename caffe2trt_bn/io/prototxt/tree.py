@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn, overload
+from typing import NoReturn, cast, overload
 
 from ...errors import PrototxtSyntaxError
 from .lexer import (
@@ -184,6 +184,11 @@ class _Container:
     def _is_document(self) -> bool:
         return False
 
+    def _as_node_or_document(self) -> Node | Document:
+        """This container typed as what it is: :class:`Node` and :class:`Document` are
+        its only subclasses (the edits assign their trivia)."""
+        return cast("Node | Document", self)
+
     def remove(self, node: Node) -> None:
         """Removes child ``node`` (a direct child, or an element of a child message list).
 
@@ -209,7 +214,7 @@ class _Container:
         """
         from .edits import remove
 
-        remove(self, node)
+        remove(self._as_node_or_document(), node)
 
     def remove_many(self, nodes: Iterable[Node]) -> None:
         """Removes each of ``nodes`` exactly as :meth:`remove` would, one after the other
@@ -224,7 +229,7 @@ class _Container:
         """
         from .edits import remove_many
 
-        remove_many(self, nodes)
+        remove_many(self._as_node_or_document(), nodes)
 
     def insert(
         self,
@@ -257,7 +262,7 @@ class _Container:
         """
         from .edits import insert
 
-        return insert(self, index, name, value, children)
+        return insert(self._as_node_or_document(), index, name, value, children)
 
     def append(
         self, name: str, value: str | None = None, children: Sequence[Node] | None = None
@@ -299,7 +304,7 @@ class _Container:
         """
         from .edits import replace_many
 
-        return replace_many(self, replacements)
+        return replace_many(self._as_node_or_document(), replacements)
 
 
 
