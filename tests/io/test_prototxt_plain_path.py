@@ -31,10 +31,13 @@ from caffe2trt_bn.errors import Caffe2TrtError, GraphError
 from caffe2trt_bn.io.prototxt import MAX_DEPTH, Document, Node, parse
 from caffe2trt_bn.io.prototxt.parser import _PLAIN_RE, _parse_plain, _parse_tokens
 from caffe2trt_bn.ir.graph import (
+    _SINGULAR,
+    _SINGULAR_V1,
     NAMED_WEIGHTS,
     Graph,
     Layer,
     Value,
+    _layer_fields,
     build_graph,
     check_singular,
     layer_selected,
@@ -309,6 +312,27 @@ def test_unusual_nets_cover_both_outcomes() -> None:
     assert any("has no 'type' field" in e for e in errors)
     assert any("is not produced" in e for e in errors)
     assert any("expected a string" in e for e in errors)
+
+
+def test_the_layer_scan_reads_plain_layers_and_declines_the_unusual_ones() -> None:
+    """The comparisons above cover both paths of the layer reading: the one-pass scan
+    reads every layer of the fixture nets, and declines (to the general accessors) a
+    layer of each unusual net written in a way only they read in the right order."""
+    scanned = 0
+    for path in PROTOTXTS:
+        doc = parse(path.read_text(encoding="utf-8"), str(path))
+        v1 = bool(doc.all("layers")) and not doc.all("layer")
+        for node in doc.all("layers" if v1 else "layer"):
+            assert _layer_fields(node, {}, _SINGULAR_V1 if v1 else _SINGULAR) is not None, (path, node.line)
+            scanned += 1
+    assert scanned > 1000
+    declined = {
+        name
+        for name, text in UNUSUAL_NETS.items()
+        for node in parse(text).all("layer")
+        if node.children is not None and _layer_fields(node, {}, _SINGULAR) is None
+    }
+    assert {"scalar_list_tops", "message_list_name", "message_bottom", "bare_bottom", "repeated_name_and_type"} <= declined
 
 
 def test_escaped_and_adjacent_strings_decode() -> None:
