@@ -24,11 +24,10 @@ from conftest import FIXTURES
 
 from caffe2trt_bn import caffe_pb2
 from caffe2trt_bn.io import wire
+from caffe2trt_bn.io.blob import _parse_blob_fields, _parse_caffe_blob
 from caffe2trt_bn.io.caffemodel import (
     ModelLayer,
     _layer_fields,
-    _parse_blob_fields,
-    _parse_caffe_blob,
     _scan_layer,
     parse_blob,
     parse_caffemodel,

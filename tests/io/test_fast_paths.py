@@ -2,7 +2,7 @@
 
 * ``prototxt.parser._parse_plain`` (one regex match per field) builds the very tree the full
   tokenizer-based parser builds, and declines every text outside its subset;
-* ``caffemodel._parse_caffe_blob`` (the blob layout Caffe writes) decodes what the
+* ``blob._parse_caffe_blob`` (the blob layout Caffe writes) decodes what the
   general BlobProto parser decodes, and declines every other layout;
 * ``ModelLayer.blobs`` is parsed on first use, with errors naming the file and layer;
 * the HDF5 writer, built on h5py's low-level API, writes byte for byte the file h5py's
@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
 from caffe2trt_bn.export.h5 import group_key, write_h5
 from caffe2trt_bn.io import wire
+from caffe2trt_bn.io.blob import _parse_caffe_blob
 from caffe2trt_bn.io.caffemodel import (
-    _parse_caffe_blob,
     parse_blob,
     parse_caffemodel,
     read_caffemodel,
