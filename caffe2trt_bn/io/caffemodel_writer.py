@@ -43,19 +43,14 @@ import numpy as np
 
 from . import wire
 from .atomic import start_writeback
+from .blob import B_DATA, B_DOUBLE_DATA, B_RAW_DATA, B_RAW_DATA_TYPE, B_SHAPE, Blob
 from .caffemodel import (
-    B_DATA,
-    B_DOUBLE_DATA,
-    B_RAW_DATA,
-    B_RAW_DATA_TYPE,
-    B_SHAPE,
     L_BLOBS,
     L_BOTTOM,
     L_NAME,
     L_TOP,
     L_TYPE,
     NET_LAYER,
-    Blob,
     CaffeModel,
     ModelLayer,
 )

@@ -128,6 +128,31 @@ def to_int64(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+#: Inclusive value range of each integer type of the proto: what a field of that type
+#: can hold (Caffe's parser refuses a text-format value outside it).
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "sint32": (-(2**31), 2**31 - 1),
+    "sfixed32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "fixed32": (0, 2**32 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "sint64": (-(2**63), 2**63 - 1),
+    "sfixed64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+    "fixed64": (0, 2**64 - 1),
+}
+
+
+def int_range_error(value: int, type_name: str) -> str | None:
+    """Why ``value`` cannot be a value of the proto integer type ``type_name`` (the
+    message names the type's range), or None when it can."""
+    low, high = INT_RANGES[type_name]
+    if low <= value <= high:
+        return None
+    return f"{value} is out of the range of {type_name} ({low} to {high})"
+
+
 def fixed_run(buf: Buffer, pos: int, end: int, tag: int, width: int) -> int:
     """Counts consecutive unpacked ``tag`` + ``width``-byte records from ``pos``.
 

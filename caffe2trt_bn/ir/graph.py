@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import GraphError, PrototxtSyntaxError
-from ..gcpause import gc_paused
 from . import schema
 from .params import has, layer_rules, read_message
 from ..io.prototxt import Document, Node
@@ -166,19 +165,9 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
 
     Raises :class:`GraphError` for duplicate names of layers whose weights are read
     (:data:`NAMED_WEIGHTS`) and for bottoms that no earlier layer or net input produces.
-    """
-    with gc_paused():  # the graph holds no reference cycles
-        return _build_graph(doc, phase)
-
-
-def _build_graph(doc: Document, phase: str) -> Graph:
-    """:func:`build_graph` itself.
-
-    Every model load builds the graph, so the loop is written for speed: each layer's
-    fields are read in one pass (:func:`_layer_fields`), and blob versions are created
-    without the frozen dataclass's ``__init__``.  A layer the fast reading does not
-    cover (see :func:`_layer_fields`) goes through the general accessors, in the same
-    order and with the same errors.
+    Every model load builds the graph, so each layer is read by :class:`_LayerReader`
+    (one pass over its fields where it can) and blob versions are created without the
+    frozen dataclass's ``__init__``.
     """
     path = doc.path
     layer_nodes = doc.all("layer")
@@ -189,7 +178,7 @@ def _build_graph(doc: Document, phase: str) -> Graph:
     if not layer_nodes and not v1_nodes:
         what = "the file is empty" if not doc.children else "defines no layers"
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
-    state = net_state(doc, phase)
+    reader = _LayerReader(net_state(doc, phase), v1)
     current: dict[str, Value] = {}
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}
@@ -200,37 +189,13 @@ def _build_graph(doc: Document, phase: str) -> Graph:
         producer[value] = None
     layers: list[Layer] = []
     seen: dict[str, tuple[Node, str]] = {}
-    strings: dict[str, str] = {}  # raw string literal -> its text (blob names repeat)
-    types: dict[str, str] = {}  # raw type value -> layer type (a few types, many layers)
     new_value = object.__new__
     set_field = object.__setattr__
-    singular = _SINGULAR_V1 if v1 else _SINGULAR
     for node in v1_nodes if v1 else layer_nodes:
-        fields = _layer_fields(node, strings, singular)
-        if fields is None:
-            check_singular(node, v1)
-            name = node.get_string("name", "")
-            if not layer_selected(node, state, name):
-                continue
-            type_node = node.get("type")
-            ltype = layer_type(node, v1)
-        else:
-            name_node, type_node, bottoms, tops, has_rules = fields
-            name = "" if name_node is None else name_node.string()
-            if has_rules and not layer_selected(node, state, name):
-                continue
-            if type_node is None:
-                ltype = ""
-            else:
-                raw = type_node.value
-                cached = types.get(raw) if raw is not None else None
-                if cached is None:
-                    cached = _type_value(type_node, v1)
-                    if raw is not None:
-                        types[raw] = cached
-                ltype = cached
-        if not ltype:
-            raise missing_type(node, name, type_node)
+        read = reader.read(node)
+        if read is None:
+            continue
+        name, ltype, bottoms, tops = read
         if name in seen and (ltype in NAMED_WEIGHTS or seen[name][1] in NAMED_WEIGHTS):
             raise GraphError(
                 f"duplicate layer name (also at line {seen[name][0].line}); weights are matched by name, "
@@ -239,20 +204,20 @@ def _build_graph(doc: Document, phase: str) -> Graph:
                 layer=name,
             )
         seen[name] = (node, ltype)
-        if fields is None:
+        if bottoms is None or tops is None:
             bottoms = node.get_strings("bottom")
             tops = node.get_strings("top")
         inputs: list[Value] = []
         outputs: list[Value] = []
         layer = Layer(len(layers), name, ltype, bottoms, tops, node, inputs, outputs)
         for blob in bottoms:
-            value = current.get(blob)
-            if value is None:
+            read_value = current.get(blob)
+            if read_value is None:
                 raise GraphError(
                     f"bottom {blob!r} is not produced by any earlier layer or net input", file=path, layer=name
                 )
-            inputs.append(value)
-            readers.setdefault(value, []).append(layer)
+            inputs.append(read_value)
+            readers.setdefault(read_value, []).append(layer)
         for blob in tops:
             previous = current.get(blob)
             value = new_value(Value)
@@ -264,6 +229,62 @@ def _build_graph(doc: Document, phase: str) -> Graph:
         layers.append(layer)
     name = doc.get_string("name", "")
     return Graph(path=path, name=name, layers=layers, net_inputs=net_inputs, producer=producer, readers=readers, v1=v1)
+
+
+class _LayerReader:
+    """Reads what :func:`build_graph` needs of each layer of one net, in Caffe's order of
+    checks: the singular fields, the name, the include/exclude rules, the type.
+
+    :meth:`read` is the one entry point.  It first tries the one-pass scan
+    (:func:`_layer_fields`, with decoded strings and types cached across layers: blob
+    names and types repeat), which declines a layer written in a way only the general
+    accessors handle in the right order; the general accessors then read that layer,
+    with the same errors in the same order.
+    """
+
+    __slots__ = ("singular", "state", "strings", "types", "v1")
+
+    def __init__(self, state: NetState, v1: bool) -> None:
+        self.state = state
+        self.v1 = v1
+        self.singular = _SINGULAR_V1 if v1 else _SINGULAR
+        self.strings: dict[str, str] = {}  # raw string literal -> its text
+        self.types: dict[str, str] = {}  # raw type value -> layer type
+
+    def read(self, node: Node) -> tuple[str, str, list[str] | None, list[str] | None] | None:
+        """The layer's name, type, bottoms and tops, or None if the net state leaves it
+        out.  Bottoms and tops are None when the general accessors must read them after
+        the caller's duplicate-name check (the order of Caffe's errors)."""
+        fields = _layer_fields(node, self.strings, self.singular)
+        if fields is None:
+            return self._read_general(node)
+        name_node, type_node, bottoms, tops, has_rules = fields
+        name = "" if name_node is None else name_node.string()
+        if has_rules and not layer_selected(node, self.state, name):
+            return None
+        ltype = ""
+        if type_node is not None:
+            raw = type_node.value
+            cached = self.types.get(raw) if raw is not None else None
+            if cached is None:
+                cached = _type_value(type_node, self.v1)
+                if raw is not None:
+                    self.types[raw] = cached
+            ltype = cached
+        if not ltype:
+            raise missing_type(node, name, type_node)
+        return name, ltype, bottoms, tops
+
+    def _read_general(self, node: Node) -> tuple[str, str, None, None] | None:
+        check_singular(node, self.v1)
+        name = node.get_string("name", "")
+        if not layer_selected(node, self.state, name):
+            return None
+        type_node = node.get("type")
+        ltype = layer_type(node, self.v1)
+        if not ltype:
+            raise missing_type(node, name, type_node)
+        return name, ltype, None, None
 
 
 #: What :func:`_layer_fields` reads from a layer: its ``name`` and ``type`` nodes (None

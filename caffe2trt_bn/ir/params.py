@@ -31,9 +31,10 @@ from typing import Any, NoReturn, Protocol, TypeVar, overload
 
 from ..errors import Diagnostic, GraphError, PrototxtSyntaxError
 from ..io.prototxt import Node
+from ..io.wire import int_range_error
 from . import schema
 from .schema import MESSAGES
-from .spec import INT_RANGES, FieldSpec, Message
+from .spec import FieldSpec, Message
 
 __all__ = [
     "FORK_FIELDS",
@@ -339,9 +340,9 @@ def _read_value(node: Node, spec: FieldSpec, layer: str | None, where: str) -> A
             _fail(node, layer, f"expected {_WHAT[kind]}, found a message")
         if kind == "int":
             number = node.integer()
-            low, high = INT_RANGES[spec.type]
-            if not low <= number <= high:
-                _fail(node, layer, f"{number} is out of the range of {spec.type} ({low} to {high})")
+            out_of_range = int_range_error(number, spec.type)
+            if out_of_range is not None:
+                _fail(node, layer, out_of_range)
             return number
         if kind == "float":
             return _float32(node.number())

@@ -20,20 +20,6 @@ from typing import Any, ClassVar, TypeVar
 #: The kinds a field's value can be, as :attr:`FieldSpec.kind` names them.
 KINDS = ("int", "float", "double", "bool", "string", "bytes", "enum", "message")
 
-#: Inclusive value range of each integer type of the proto.
-INT_RANGES: dict[str, tuple[int, int]] = {
-    "int32": (-(2**31), 2**31 - 1),
-    "sint32": (-(2**31), 2**31 - 1),
-    "sfixed32": (-(2**31), 2**31 - 1),
-    "uint32": (0, 2**32 - 1),
-    "fixed32": (0, 2**32 - 1),
-    "int64": (-(2**63), 2**63 - 1),
-    "sint64": (-(2**63), 2**63 - 1),
-    "sfixed64": (-(2**63), 2**63 - 1),
-    "uint64": (0, 2**64 - 1),
-    "fixed64": (0, 2**64 - 1),
-}
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FieldSpec:

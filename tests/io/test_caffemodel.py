@@ -24,11 +24,10 @@ from conftest import FIXTURES
 
 from caffe2trt_bn import caffe_pb2
 from caffe2trt_bn.io import wire
+from caffe2trt_bn.io.blob import _parse_blob_fields, _parse_caffe_blob
 from caffe2trt_bn.io.caffemodel import (
     ModelLayer,
     _layer_fields,
-    _parse_blob_fields,
-    _parse_caffe_blob,
     _scan_layer,
     parse_blob,
     parse_caffemodel,
@@ -320,3 +319,18 @@ def test_one_dim_blobs_of_every_length_encoding(count: int) -> None:
     assert np.array_equal(fast.data, values) and not fast.data.flags.writeable
     assert count == 0 or np.shares_memory(fast.data, np.frombuffer(data, np.uint8))
     assert _same_blob(parse_blob(data, start, end), fast)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "low", "high"),
+    [("int32", -(2**31), 2**31 - 1), ("uint32", 0, 2**32 - 1), ("int64", -(2**63), 2**63 - 1), ("uint64", 0, 2**64 - 1)],
+)
+def test_int_range_error_accepts_the_type_range_and_names_it_beyond(type_name: str, low: int, high: int) -> None:
+    """The range of each proto integer type, edges included (the values a varint of that
+    type decodes to: int32 as int64 two's complement, uint64 as the raw varint)."""
+    assert wire.int_range_error(low, type_name) is None
+    assert wire.int_range_error(high, type_name) is None
+    for value in (low - 1, high + 1):
+        assert wire.int_range_error(value, type_name) == f"{value} is out of the range of {type_name} ({low} to {high})"
+    if type_name in ("int32", "int64"):
+        assert wire.int_range_error(wire.to_int64(2**64 - 1), type_name) is None  # -1 as the wire carries it

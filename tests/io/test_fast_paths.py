@@ -1,8 +1,8 @@
 """The fast paths that make reading a model cheap give exactly what the general code gives.
 
-* ``prototxt._parse_plain`` (one regex match per field) builds the very tree the full
+* ``prototxt.parser._parse_plain`` (one regex match per field) builds the very tree the full
   tokenizer-based parser builds, and declines every text outside its subset;
-* ``caffemodel._parse_caffe_blob`` (the blob layout Caffe writes) decodes what the
+* ``blob._parse_caffe_blob`` (the blob layout Caffe writes) decodes what the
   general BlobProto parser decodes, and declines every other layout;
 * ``ModelLayer.blobs`` is parsed on first use, with errors naming the file and layer;
 * the HDF5 writer, built on h5py's low-level API, writes byte for byte the file h5py's
@@ -23,17 +23,18 @@ from conftest import FIXTURES, tree_difference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
+from caffe2trt_bn.export.h5 import group_key, write_h5
 from caffe2trt_bn.io import wire
+from caffe2trt_bn.io.blob import _parse_caffe_blob
 from caffe2trt_bn.io.caffemodel import (
-    _parse_caffe_blob,
     parse_blob,
     parse_caffemodel,
     read_caffemodel,
 )
+from caffe2trt_bn.io.prototxt import Document
+from caffe2trt_bn.io.prototxt.parser import _parse_plain, _parse_tokens
 from caffe2trt_bn.passes.scale_weights import ScaleWeights
-from caffe2trt_bn.errors import Caffe2TrtError, ModelFormatError, PrototxtSyntaxError
-from caffe2trt_bn.export.h5 import group_key, write_h5
-from caffe2trt_bn.io.prototxt import Document, _parse_plain, _parse_tokens
 
 PROTOTXTS = sorted(FIXTURES.rglob("*.prototxt"))
 CAFFEMODELS = sorted(FIXTURES.rglob("*.caffemodel"))

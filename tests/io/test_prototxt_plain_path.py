@@ -1,6 +1,6 @@
 """The fast paths of prototxt parsing and graph building give what the general code gives.
 
-* ``prototxt._parse_plain`` sets every field of every :class:`Node` (it builds nodes
+* ``prototxt.parser._parse_plain`` sets every field of every :class:`Node` (it builds nodes
   without the dataclass ``__init__``) to what the full parser sets, and puts ``line``
   and ``column`` on the field's name, also where they are worked out lazily (fields
   that share a line, line breaks between a name and its value);
@@ -28,26 +28,22 @@ import pytest
 from conftest import FIXTURES, NODE_FIELDS, ROOT, tree_difference
 
 from caffe2trt_bn.errors import Caffe2TrtError, GraphError
+from caffe2trt_bn.io.prototxt import MAX_DEPTH, Document, Node, parse
+from caffe2trt_bn.io.prototxt.parser import _PLAIN_RE, _parse_plain, _parse_tokens
 from caffe2trt_bn.ir.graph import (
+    _SINGULAR,
+    _SINGULAR_V1,
     NAMED_WEIGHTS,
     Graph,
     Layer,
     Value,
+    _layer_fields,
     build_graph,
     check_singular,
     layer_selected,
     layer_type,
     missing_type,
     net_state,
-)
-from caffe2trt_bn.io.prototxt import (
-    _PLAIN_RE,
-    MAX_DEPTH,
-    Document,
-    Node,
-    _parse_plain,
-    _parse_tokens,
-    parse,
 )
 
 PROTOTXTS = sorted(FIXTURES.rglob("*.prototxt"))
@@ -318,6 +314,27 @@ def test_unusual_nets_cover_both_outcomes() -> None:
     assert any("expected a string" in e for e in errors)
 
 
+def test_the_layer_scan_reads_plain_layers_and_declines_the_unusual_ones() -> None:
+    """The comparisons above cover both paths of the layer reading: the one-pass scan
+    reads every layer of the fixture nets, and declines (to the general accessors) a
+    layer of each unusual net written in a way only they read in the right order."""
+    scanned = 0
+    for path in PROTOTXTS:
+        doc = parse(path.read_text(encoding="utf-8"), str(path))
+        v1 = bool(doc.all("layers")) and not doc.all("layer")
+        for node in doc.all("layers" if v1 else "layer"):
+            assert _layer_fields(node, {}, _SINGULAR_V1 if v1 else _SINGULAR) is not None, (path, node.line)
+            scanned += 1
+    assert scanned > 1000
+    declined = {
+        name
+        for name, text in UNUSUAL_NETS.items()
+        for node in parse(text).all("layer")
+        if node.children is not None and _layer_fields(node, {}, _SINGULAR) is None
+    }
+    assert {"scalar_list_tops", "message_list_name", "message_bottom", "bare_bottom", "repeated_name_and_type"} <= declined
+
+
 def test_escaped_and_adjacent_strings_decode() -> None:
     kind, summary = assert_same_graph(UNUSUAL_NETS["escaped_and_adjacent"])
     assert kind == "graph"
@@ -355,7 +372,13 @@ def test_reading_a_plain_net_compiles_no_rare_pattern() -> None:
     code = textwrap.dedent(
         """
         import caffe2trt_bn.io.prototxt as p
-        lazy = {name: getattr(p, name) for name in dir(p) if name.endswith("_re") and hasattr(getattr(p, name), "cache_info")}
+        from caffe2trt_bn.io.prototxt import edits, lexer, parser, tree
+        lazy = {
+            name: getattr(module, name)
+            for module in (lexer, tree, parser, edits)
+            for name in dir(module)
+            if name.endswith("_re") and hasattr(getattr(module, name), "cache_info")
+        }
         assert {"_token_re", "_escape_re", "_quote_re", "_string_piece_re", "_special_float_re"} <= set(lazy), sorted(lazy)
         doc = p.parse('name: "n"\\nlayer { name: "c" type: "Convolution" convolution_param { num_output: 8 } }\\n')
         layer = doc.get("layer")

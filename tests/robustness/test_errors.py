@@ -719,7 +719,7 @@ def test_a_prototxt_past_the_size_limit_is_refused(tmp_path: Path, monkeypatch: 
     runs out (checked with a small limit)."""
     import caffe2trt_bn.io.prototxt as prototxt_module
 
-    monkeypatch.setattr(prototxt_module, "MAX_PROTOTXT_BYTES", 1000)
+    monkeypatch.setattr(prototxt_module.parser, "MAX_PROTOTXT_BYTES", 1000)
     with pytest.raises(PrototxtSyntaxError, match="not a prototxt") as info:
         prototxt_module.parse_file(RESNET / "deploy.prototxt")
     assert info.value.file == str(RESNET / "deploy.prototxt")
