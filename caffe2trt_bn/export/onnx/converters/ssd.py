@@ -96,6 +96,12 @@ def prior_boxes(
     floats, double where it divides by 2. and by the image size, sizes truncated to int),
     or ``(empty, problem)`` when Caffe would refuse the parameters (problem names the
     field first: ``"field: why"``)."""
+    largest = float(np.finfo(F32).max)
+    for name in ("min_size", "max_size", "aspect_ratio", "variance", "step", "step_h", "step_w", "offset"):
+        values = getattr(p, name)
+        for v in values if isinstance(values, (tuple, list)) else (values,):
+            if not (math.isfinite(v) and abs(v) <= largest):
+                return np.zeros(0, F32), f"{name}: {v} is not a finite float32 value"
     mins = [float(F32(s)) for s in p.min_size]
     maxs = [float(F32(s)) for s in p.max_size]
     if not mins:
