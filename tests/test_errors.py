@@ -1215,6 +1215,20 @@ ONNX_CATALOGUE: dict[str, Callable[[Path], OnnxSetup]] = {
         d, lambda t: t.replace("kernel_size: 3 pad: 1 stride: 2", "kernel_size: 2147483648 pad: 1 stride: 2"),
         "layer 'im2col': top 'im2col' would have the negative shape", case=ZOO / "spp_silence_misc", kind=ConversionError,
     ),
+    "a blob name that is not UTF-8, on a folded Scale": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('top: "scale1"', 'top: "\\377"'),
+        "layer 'scale1': top '\\udcff' is not UTF-8 text", case=FIXTURES / "forks" / "unpacked_floats", kind=ConversionError,
+    ),
+    "an empty top name": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('top: "scale1"', 'top: ""'),
+        "layer 'scale1': a top with an empty name cannot name an ONNX tensor", case=FIXTURES / "forks" / "unpacked_floats",
+        kind=ConversionError,
+    ),
+    "a PriorBox box beyond float32": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("min_size: 16 aspect_ratio: 3", "min_size: 3e38 aspect_ratio: 3"),
+        "min_size: with aspect_ratio, a box size overflows float32", case=FIXTURES / "fork_layers" / "priorbox_variants",
+        kind=ConversionError,
+    ),
     "a PriorBox size that is not finite": lambda d: _onnx_prototxt(
         d, lambda t: t.replace("max_size: ", "max_size: nan max_size: ", 1), "max_size: nan is not a finite float32 value",
         case=FIXTURES / "fork_layers" / "priorbox_variants", kind=ConversionError,
@@ -1274,3 +1288,25 @@ def test_onnx_catalogue(name: str, tmp_path: Path, capsys: pytest.CaptureFixture
     if isinstance(info.value, ConversionError):
         # One error per layer, each naming its file and layer.
         assert info.value.problems and all(p.file and p.layer for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("extra", "text"),
+    [
+        (("--input-shape", "0,3,8,8"), "argument --input-shape: '0,3,8,8' is not [BLOB=]N,C,H,W with positive whole numbers"),
+        (("--input-shape", "data=1,x"), "argument --input-shape: 'data=1,x' is not [BLOB=]N,C,H,W with positive whole numbers"),
+        (("--opset", "seventeen"), "argument --opset: invalid int value: 'seventeen'"),
+        (("--bn", "merge"), "argument --bn: invalid choice: 'merge' (choose from "),  # quoting varies by Python
+    ],
+)
+def test_onnx_usage_errors(extra: tuple[str, ...], text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Malformed options of the onnx command: argparse's usage and one error line, exit 2,
+    nothing written (in-process: argparse exits through SystemExit)."""
+    out = tmp_path / ONNX_OUT
+    with pytest.raises(SystemExit) as info:
+        main(["onnx", str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out), *extra])
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("usage: caffe-bn-merge onnx")
+    assert lines[-1].startswith(f"caffe-bn-merge onnx: error: {text}"), lines[-1]
+    assert list(tmp_path.iterdir()) == []

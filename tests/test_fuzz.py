@@ -913,6 +913,31 @@ ONNX_REGRESSIONS: list[tuple[str, str, list[Mutation], int, str]] = [
     ("forks/legacy_double", "caffemodel", [Mutation("overwrite", 963343936, 248365399, b"\x80")], 23, "ConversionError"),
     # A Crop given a second top: an internal assertion.
     ("zoo/crop_variants", "prototxt", [Mutation("field", 1859237764, 2439708027, b"\x12")], 64, "ConversionError"),
+    # Found by tests/fuzz_long.py (seed 11): a PriorBox box size overflowing float32 (RuntimeWarning) ...
+    ("fork_layers/ssd_no_detections", "prototxt", [Mutation("number", 2372801020, 1934358564, b"\x8f\x10\x0etn\x17\xa0")], 6, "ConversionError"),
+    # ... a Reduction of every axis times a coeff (the scalar constant was written 1-D: check_model failed) ...
+    (
+        "zoo/tile_reduction",
+        "prototxt",
+        [
+            Mutation("layer", 4147790935, 168162999, b"\xa7\x83\x99\x93\x85d"),
+            Mutation("enum", 2760244747, 2926776538, b"i"),
+            Mutation("drop", 2366882732, 1804776506, b"\x8e%u\xc3\xbaU"),
+        ],
+        43,
+        "ok",
+    ),
+    # ... an empty top name (ONNX requires a name) and a name that is not UTF-8 on a folded Scale ...
+    ("untrained_zero_factor", "prototxt", [Mutation("string", 2805420257, 3722090492, b"\x7f")], 53, "ConversionError"),
+    (
+        "forks/unpacked_floats",
+        "prototxt",
+        [Mutation("field", 562457410, 2260460538, b"\xff" * 10), Mutation("string", 2769904043, 2099239463, b"\x12")],
+        45,
+        "ConversionError",
+    ),
+    # ... DetectionOutput with nms_param.top_k 0 (a 0-sized TopK: check_model failed; Caffe keeps nothing).
+    ("fork_layers/ssd_eta_crafted", "prototxt", [Mutation("number", 152761600, 1479018077, b"\n")], 67, "ok"),
 ]
 
 

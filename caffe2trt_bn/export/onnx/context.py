@@ -380,7 +380,9 @@ class Context:
     def const(self, hint: str, values: Any, dtype: Any = np.float32) -> str:
         """A small initializer holding ``values`` (float32 unless ``dtype`` says int64)."""
         with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused below
-            array = np.ascontiguousarray(np.asarray(values, dtype=dtype))
+            # np.array, not np.ascontiguousarray: that makes a scalar 1-D, and a 0-d blob times
+            # a (1,) constant would infer as 1-D.
+            array = np.array(values, dtype=dtype, order="C")
         data_type = INT64 if array.dtype == np.int64 else FLOAT
         if data_type == FLOAT and not np.isfinite(array).all():
             raise ModelValueError(f"constant {hint!r} holds a non-finite value")
@@ -522,15 +524,18 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
         if any(value in failed for value in layer.inputs):
             failed.update(layer.outputs)  # already reported where it started
             continue
+        problem = _name_problem(layer)
+        if problem:
+            # Checked before anything else: a folded layer's names still name ONNX tensors.
+            ctx.problems.append(ctx.refuse(layer, None, problem))
+            failed.update(layer.outputs)
+            continue
         if layer.index in ctx.bn.skip:
             for value in layer.outputs:
                 ctx.shapes[value] = ctx.shapes[layer.inputs[0]]
             continue
         step = ctx.bn.steps.get(layer.index)
         try:
-            for what, name in [("layer name", layer.name), *(("bottom", b) for b in layer.bottoms), *(("top", t) for t in layer.tops)]:
-                if not _is_utf8(name):
-                    raise ctx.refuse(layer, None, f"{what} {name!r} is not UTF-8 text, which ONNX names must be")
             if step is not None:
                 emit_affine(ctx, layer, step)
                 continue
@@ -550,6 +555,18 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
     if ctx.problems:
         raise ConversionError(ctx.problems)
     return ctx
+
+
+def _name_problem(layer: Layer) -> str | None:
+    """Why a name of ``layer`` cannot name an ONNX tensor or node, or None: ONNX names are
+    non-empty UTF-8 text (an empty input name means an omitted optional input)."""
+    names = [("layer name", layer.name), *(("bottom", b) for b in layer.bottoms), *(("top", t) for t in layer.tops)]
+    for what, name in names:
+        if not _is_utf8(name):
+            return f"{what} {name!r} is not UTF-8 text, which ONNX names must be"
+        if not name and what != "layer name":
+            return f"a {what} with an empty name cannot name an ONNX tensor"
+    return None
 
 
 def _is_utf8(name: str) -> bool:
