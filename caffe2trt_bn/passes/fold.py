@@ -864,7 +864,7 @@ def input_shapes(doc: Document, graph: Graph) -> dict[str, tuple[int, ...]]:
     ``input`` with ``input_shape`` / ``input_dim``."""
     shapes: dict[str, tuple[int, ...]] = {}
     given = [read_message(node, BlobShape, path="input_shape").dim for node in doc.all("input_shape")]
-    dims = [int(v) for node in doc.all("input_dim") for v in node.values()]
+    dims = list(doc.get_ints("input_dim"))
     for i, name in enumerate(graph.net_inputs):
         if i < len(given):
             shapes[name] = given[i]

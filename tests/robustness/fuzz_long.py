@@ -3,9 +3,11 @@
 
 Runs the cases of ``test_fuzz.py`` at volume (default 100 000) on every core: each
 case mutates a fixture's caffemodel, deploy prototxt or train prototxt one to three
-times and runs every operation that applies (convert + write, fold, to-deploy).  A case
-passes when each operation succeeds or raises ``Caffe2TrtError`` naming a file, within
-the per-case time limit.  Anything else is a crash: the script prints one line per
+times and runs every operation that applies (convert + write, fold, to-deploy); a fifth
+of the cases (the onnx targets, when the onnx extra is installed) run the ONNX export
+instead, with its properties (``test_fuzz._export_onnx_and_run``).  A case passes when
+each operation succeeds or raises ``Caffe2TrtError`` naming a file, within the per-case
+time limit.  Anything else is a crash: the script prints one line per
 distinct crash with a reproducer (fixture, target, mutations) and exits 1.
 
 Figures printed: cases, cases per second, outcomes per operation (ok or the error
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -32,8 +35,13 @@ sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent), str(HERE)]
 
 import test_fuzz as tf  # noqa: E402  (the mutation engine and the properties)
 
-#: Share of cases per target (the rest are train prototxts for to-deploy).
-TARGETS = (("caffemodel", 0.4), ("prototxt", 0.4), ("train", 0.2))
+#: Whether the onnx extra is installed (the onnx targets need it).
+ONNX = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime"))
+
+#: Share of cases per target (the rest are train prototxts for to-deploy).  The onnx
+#: targets mutate a model's caffemodel or prototxt (with the semantic edits too) and run
+#: the ONNX export only, in one of the option combinations of ``test_fuzz.onnx_options``.
+TARGETS = (("caffemodel", 0.3), ("prototxt", 0.3), ("onnx-caffemodel", 0.1), ("onnx-prototxt", 0.1), ("train", 0.2))
 
 
 def draw_case(rng: random.Random) -> tuple[tf.Seed, str, list[tf.Mutation]]:
@@ -46,9 +54,18 @@ def draw_case(rng: random.Random) -> tuple[tf.Seed, str, list[tf.Mutation]]:
         roll -= share
     if target == "train" and (tf.to_deploy is None or not tf.TRAIN_SEEDS):
         target = "prototxt"
+    if target.startswith("onnx") and not ONNX:
+        target = target.removeprefix("onnx-")
     seed = rng.choice(tf.TRAIN_SEEDS if target == "train" else tf.SEEDS)
-    kinds = tf.BINARY_KINDS if target == "caffemodel" else tf.TEXT_KINDS
-    return seed, target, [tf.random_mutation(rng, kinds) for _ in range(rng.randint(1, 3))]
+    kinds = {"caffemodel": tf.BINARY_KINDS, "onnx-caffemodel": tf.BINARY_KINDS, "onnx-prototxt": tf.ONNX_TEXT_KINDS}
+    return seed, target, [tf.random_mutation(rng, kinds.get(target, tf.TEXT_KINDS)) for _ in range(rng.randint(1, 3))]
+
+
+def run(seed: tf.Seed, target: str, mutations: list[tf.Mutation], workdir: Path, index: int) -> tf.Outcome:
+    """One case: an onnx target runs the export only, in option combination ``index``."""
+    if target.startswith("onnx-"):
+        return tf.run_case(seed, target.removeprefix("onnx-"), mutations, workdir, index % 72, operations=("onnx",))
+    return tf.run_case(seed, target, mutations, workdir, index)
 
 
 def worker(job: tuple[int, int, int]) -> dict:
@@ -63,13 +80,17 @@ def worker(job: tuple[int, int, int]) -> dict:
         seed, target, mutations = draw_case(rng)
         start = time.perf_counter()
         try:
-            outcome = tf.run_case(seed, target, mutations, workdir, i)
+            outcome = run(seed, target, mutations, workdir, i)
         except Exception as exc:  # a crash, a broken property or a timeout
             crash_count += 1
             tb = traceback.format_exc().strip().splitlines()
             key = f"{type(exc).__name__}: {str(exc)[:120]} @ {tb[-3].strip() if len(tb) > 2 else ''}"
             crashes.setdefault(
-                key, {"count": 0, "case": seed.case, "target": target, "mutations": repr(mutations), "traceback": tb[-12:]}
+                key,
+                {
+                    "count": 0, "case": seed.case, "target": target, "index": i % 72, "mutations": repr(mutations),
+                    "traceback": tb[-12:],
+                },
             )
             crashes[key]["count"] += 1
             continue
@@ -90,7 +111,7 @@ def main() -> int:
     args = p.parse_args()
     jobs = max(1, min(args.jobs, args.cases))
     shares = [args.cases // jobs + (1 if i < args.cases % jobs else 0) for i in range(jobs)]
-    operations = ["convert", "fold" if tf.fold else None, "to-deploy" if tf.to_deploy else None]
+    operations = ["convert", "fold" if tf.fold else None, "to-deploy" if tf.to_deploy else None, "onnx" if ONNX else None]
     print(
         f"fuzzing {args.cases} cases on {jobs} process(es), seed {args.seed}; seeds: {len(tf.SEEDS)} models, "
         f"{len(tf.TRAIN_SEEDS)} train prototxts; operations: {', '.join(o for o in operations if o)}",
@@ -124,7 +145,9 @@ def main() -> int:
     print(f"crashes: {crash_count} ({len(crashes)} distinct)")
     for key, crash in crashes.items():
         print(f"  {crash['count']} x {key}")
-        print(f"    reproduce: case {crash['case']!r}, target {crash['target']!r}, {crash['mutations']}")
+        print(
+            f"    reproduce: case {crash['case']!r}, target {crash['target']!r}, index {crash['index']}, {crash['mutations']}"
+        )
         print("    " + "\n    ".join(crash["traceback"]))
     print(f"slowest case: {slowest[0] * 1000:.1f} ms ({slowest[1][:200]})")
     if args.json:

@@ -51,8 +51,9 @@ from caffe2trt_bn.errors import (
     StrictModeError,
     file_error,
 )
-from caffe2trt_bn.passes.scale_weights import convert
+from caffe2trt_bn.export.onnx import ConversionError
 from caffe2trt_bn.io.prototxt import MAX_DEPTH
+from caffe2trt_bn.passes.scale_weights import convert
 
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -1059,3 +1060,254 @@ def test_unpacked_value_cut_short_does_not_hang(tag: bytes, field: str, tail: in
     with time_limit(FORGED_LENGTH_SECONDS), pytest.raises(ModelFormatError) as info:
         convert(RESNET / "deploy.prototxt", model)
     assert f"layer 'bn1': blob 0: malformed protobuf: {field} truncated" in str(info.value)
+
+
+# --- the onnx command: the same contract -------------------------------------------------
+
+ZOO = FIXTURES / "zoo"
+ONNX_OUT = "net.onnx"
+
+
+@dataclass
+class OnnxSetup:
+    """A bad input (or option) of ``caffe-bn-merge onnx``: the two inputs, the file the
+    error line must name (None for an option error, which names no file), the pieces the
+    line must hold, the error class :func:`~caffe2trt_bn.to_onnx` raises, the command-line
+    options and the same as ``to_onnx`` keywords."""
+
+    prototxt: Path
+    caffemodel: Path
+    names: Path | None
+    expect: tuple[str, ...]
+    kind: type[Caffe2TrtError]
+    extra: tuple[str, ...] = ()
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def _onnx_net(d: Path, body: str, case: Path = ZOO / "pool_ceil_7x6", shape: str = "1 1 4 5") -> OnnxSetup:
+    """A small net (``Input`` of ``shape`` + ``body``) with a caffemodel it needs no blob of."""
+    dims = " ".join(f"dim: {x}" for x in shape.split())
+    text = f'name: "t"\nlayer {{ name: "data" type: "Input" top: "data" input_param {{ shape {{ {dims} }} }} }}\n{body}'
+    return written(d, "net.prototxt", text.encode()), case / "net.caffemodel"  # type: ignore[return-value]
+
+
+def _onnx_prototxt(d: Path, edit: Callable[[str], str], *expect: str, case: Path = RESNET, kind: type = GraphError) -> OnnxSetup:
+    proto = edited_prototxt(d, edit, case)
+    return OnnxSetup(proto, case / "net.caffemodel", proto, expect, kind)
+
+
+def _onnx_small(d: Path, body: str, *expect: str, shape: str = "1 1 4 5", kind: type = GraphError) -> OnnxSetup:
+    proto, model = _onnx_net(d, body, shape=shape)  # type: ignore[misc]
+    return OnnxSetup(proto, model, proto, expect, kind)
+
+
+def _onnx_option(
+    *extra: str,
+    expect: tuple[str, ...],
+    names: bool = True,
+    kind: type[Caffe2TrtError] = Caffe2TrtError,
+    case: Path = RESNET,
+    **options: object,
+) -> OnnxSetup:
+    proto = case / "deploy.prototxt"
+    return OnnxSetup(proto, case / "net.caffemodel", proto if names else None, expect, kind, extra, options)
+
+
+def _without_layer(name: str) -> Callable[[caffe_pb2.NetParameter], None]:
+    def edit(net: caffe_pb2.NetParameter) -> None:
+        net.layer.remove(layer_of(net, name))
+
+    return edit
+
+
+def _nan_weight(net: caffe_pb2.NetParameter) -> None:
+    layer_of(net, "conv1").blobs[0].data[5] = float("nan")
+
+
+UNKNOWN_TYPES = (
+    'layer { name: "frob" type: "Frobnicate" bottom: "pool" top: "frob" }\n'
+    'layer { name: "warp" type: "Warp" bottom: "pool" top: "warp" }\n'
+)
+
+ONNX_CATALOGUE: dict[str, Callable[[Path], OnnxSetup]] = {
+    "unknown layer types, all listed": lambda d: _onnx_prototxt(
+        d, lambda t: t + UNKNOWN_TYPES, "cannot export 2 layer(s) to ONNX", "edited.prototxt:59: layer 'frob': layer type "
+        "'Frobnicate' has no ONNX converter", "edited.prototxt:60: layer 'warp': layer type 'Warp' has no ONNX converter",
+        kind=ConversionError,
+    ),
+    "a field the exporter cannot honour": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("num_output: 8 kernel_size: 3", "num_output: 8 frobnicate: 2 kernel_size: 3", 1),
+        "edited.prototxt:6: layer 'conv1': convolution_param.frobnicate: not a field of", kind=ConversionError,
+    ),
+    "a layer missing from the caffemodel with a random filler": lambda d: OnnxSetup(
+        ZOO / "conv_kernel_stride_pad" / "deploy.prototxt",
+        edited_model(d, _without_layer("c_1x1"), ZOO / "conv_kernel_stride_pad"),
+        ZOO / "conv_kernel_stride_pad" / "deploy.prototxt",
+        ("layer 'c_1x1': weight_filler: the caffemodel does not hold this layer", "gaussian"), ConversionError,
+    ),
+    "a NaN weight": lambda d: OnnxSetup(
+        RESNET / "deploy.prototxt", edited_model(d, _nan_weight), d / "edited.caffemodel",
+        ("layer 'conv1'", "non-finite value nan"), ModelValueError, ("--bn", "keep"), {"bn": "keep"},
+    ),
+    "--input-shape names no net input": lambda d: _onnx_option(
+        "--input-shape", "nope=1,3,8,8", expect=("layer 'data': --input-shape names 'nope', which is not a net input (data)",),
+        kind=ConversionError, input_shape={"nope": (1, 3, 8, 8)},
+    ),
+    "--input-shape beyond Caffe's blob limit": lambda d: _onnx_option(
+        "--input-shape", "1,3,40000,40000",
+        expect=("net input 'data' of shape (1, 3, 40000, 40000) holds more values than Caffe's limit of 2**31 - 1",),
+        kind=ConversionError, input_shape=(1, 3, 40000, 40000),
+    ),
+    "--input-shape too small for a layer": lambda d: _onnx_option(
+        "--input-shape", "1,3,2,2", expect=("deploy.prototxt:10: layer 'c_k4s3p0': kernel_size: leaves no output",),
+        kind=ConversionError, case=ZOO / "conv_kernel_stride_pad", input_shape=(1, 3, 2, 2),
+    ),
+    "--outputs names an unknown blob": lambda d: _onnx_option(
+        "--outputs", "conv2,nope", expect=("--outputs names blob(s) the net does not have: 'nope'",),
+        outputs=("conv2", "nope"),
+    ),
+    "--outputs names a net input": lambda d: _onnx_option(
+        "--outputs", "data", expect=("--outputs names 'data', a net input that no layer rewrites",), outputs=("data",),
+    ),
+    "opset below the range": lambda d: _onnx_option(
+        "--opset", "12", expect=("opset 12 is not supported; choose 13 to 20",), names=False, opset=12,
+    ),
+    "opset above the range": lambda d: _onnx_option(
+        "--opset", "21", expect=("opset 21 is not supported; choose 13 to 20",), names=False, opset=21,
+    ),
+    # Found by fuzzing the exporter (each crashed or wrote a model no runtime loads).
+    "a layer without its bottom": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('type: "Flatten" bottom: "perm_nhwc"', 'type: "Flatten"'),
+        "edited.prototxt:38: layer 'flat_a2': a Flatten layer needs at least 1 bottom(s), this one has 0",
+        case=FIXTURES / "fork_layers" / "normalize_permute_flatten", kind=ConversionError,
+    ),
+    "a layer with a top it does not write": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('top: "crop_w"', 'top: "crop_w" top: "extra"'),
+        "layer 'crop_w': top: a Crop layer does not write the top(s) ['extra']", case=ZOO / "crop_variants",
+        kind=ConversionError,
+    ),
+    "no layer after the inputs": lambda d: _onnx_small(
+        d, "", "the net has no layer after its inputs: the ONNX graph would have no outputs"
+    ),
+    "a blob name that is not UTF-8": lambda d: _onnx_small(
+        d, 'layer { name: "r" type: "ReLU" bottom: "data" top: "r\\377" }\n',
+        "layer 'r': top 'r\\udcff' is not UTF-8 text, which ONNX names must be", kind=ConversionError,
+    ),
+    "an AVE pooling window starting at the input's end": lambda d: _onnx_small(
+        d, 'layer { name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { pool: AVE kernel_size: 2 stride: 4 } }\n',
+        "layer 'p': stride: a window starts right at the end of the input along h", "(NaN outputs)", kind=ConversionError,
+    ),
+    "a pooling mask with windows past the input": lambda d: _onnx_small(
+        d, 'layer { name: "p" type: "Pooling" bottom: "data" top: "p" top: "m" pooling_param { pool: MAX kernel_size: 2 stride: 6 } }\n',
+        "layer 'p': top: the argmax mask of a pooling whose last windows lie past the input", kind=ConversionError,
+        shape="1 1 5 7",
+    ),
+    "an Exp whose base^shift overflows float32": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("exp_param { base: 2 }", "exp_param { base: 2 shift: 200 }"),
+        "layer 'exp_2': shift: base^shift or log(base)*scale overflows float32", case=ZOO / "act_power_exp_log",
+        kind=ConversionError,
+    ),
+    "a MaxUnPool mask not shaped like the values": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('bottom: "mid" bottom: "pool_mask"', 'bottom: "mid" bottom: "enc"'),
+        "layer 'unpool': bottom: the mask (2, 6, 9, 11) must have the shape of the values (2, 6, 5, 6)",
+        case=FIXTURES / "fork_layers" / "maxunpool_segnet", kind=ConversionError,
+    ),
+    "an Im2col kernel far larger than its input": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("kernel_size: 3 pad: 1 stride: 2", "kernel_size: 2147483648 pad: 1 stride: 2"),
+        "layer 'im2col': top 'im2col' would have the negative shape", case=ZOO / "spp_silence_misc", kind=ConversionError,
+    ),
+    "a blob name that is not UTF-8, on a folded Scale": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('top: "scale1"', 'top: "\\377"'),
+        "layer 'scale1': top '\\udcff' is not UTF-8 text", case=FIXTURES / "forks" / "unpacked_floats", kind=ConversionError,
+    ),
+    "an empty top name": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace('top: "scale1"', 'top: ""'),
+        "layer 'scale1': a top with an empty name cannot name an ONNX tensor", case=FIXTURES / "forks" / "unpacked_floats",
+        kind=ConversionError,
+    ),
+    "a PriorBox box beyond float32": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("min_size: 16 aspect_ratio: 3", "min_size: 3e38 aspect_ratio: 3"),
+        "min_size: with aspect_ratio, a box size overflows float32", case=FIXTURES / "fork_layers" / "priorbox_variants",
+        kind=ConversionError,
+    ),
+    "a PriorBox size that is not finite": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("max_size: ", "max_size: nan max_size: ", 1), "max_size: nan is not a finite float32 value",
+        case=FIXTURES / "fork_layers" / "priorbox_variants", kind=ConversionError,
+    ),
+}
+
+#: The cases also run as a user runs them, in a fresh process (the others run in-process:
+#: a subprocess per case would cost half a second each).
+ONNX_IN_A_PROCESS = ("unknown layer types, all listed", "opset below the range", "a NaN weight")
+
+
+@pytest.mark.parametrize("name", list(ONNX_CATALOGUE))
+def test_onnx_catalogue(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    d = tmp_path / "in"
+    d.mkdir()
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    s = ONNX_CATALOGUE[name](d)
+    inputs = snapshot(s.prototxt, s.caffemodel)
+    out = outdir / ONNX_OUT
+    args = ["onnx", str(s.prototxt), str(s.caffemodel), "-o", str(out), *s.extra]
+
+    capsys.readouterr()
+    assert main(args) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith(ERROR_PREFIX), line
+    if s.names is not None:
+        assert str(s.names) in line, line
+    for piece in s.expect:
+        assert piece in line, (piece, line)
+    assert list(outdir.iterdir()) == [], "a failed export left a file behind"
+    assert snapshot(s.prototxt, s.caffemodel) == inputs
+
+    if name in ONNX_IN_A_PROCESS:
+        r = run_cli(*args)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert r.stderr.splitlines() == [line]
+        assert list(outdir.iterdir()) == []
+
+    # An earlier output survives a failed export untouched.
+    out.write_bytes(SENTINEL)
+    assert main(args) == 1
+    capsys.readouterr()
+    assert out.read_bytes() == SENTINEL and [p.name for p in outdir.iterdir()] == [ONNX_OUT]
+    out.unlink()
+
+    # The library call: the same error, as the class it is.
+    with pytest.raises(Caffe2TrtError) as info:
+        to_onnx(s.prototxt, s.caffemodel, out, **s.options)  # type: ignore[arg-type]
+    assert type(info.value) is s.kind, (type(info.value), str(info.value))
+    assert ERROR_PREFIX + str(info.value) == line
+    assert not out.exists()
+    if isinstance(info.value, ConversionError):
+        # One error per layer, each naming its file and layer.
+        assert info.value.problems and all(p.file and p.layer for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("extra", "text"),
+    [
+        (("--input-shape", "0,3,8,8"), "argument --input-shape: '0,3,8,8' is not [BLOB=]N,C,H,W with positive whole numbers"),
+        (("--input-shape", "data=1,x"), "argument --input-shape: 'data=1,x' is not [BLOB=]N,C,H,W with positive whole numbers"),
+        (("--opset", "seventeen"), "argument --opset: invalid int value: 'seventeen'"),
+        (("--bn", "merge"), "argument --bn: invalid choice: 'merge' (choose from "),  # quoting varies by Python
+    ],
+)
+def test_onnx_usage_errors(extra: tuple[str, ...], text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Malformed options of the onnx command: argparse's usage and one error line, exit 2,
+    nothing written (in-process: argparse exits through SystemExit)."""
+    out = tmp_path / ONNX_OUT
+    with pytest.raises(SystemExit) as info:
+        main(["onnx", str(RESNET / "deploy.prototxt"), str(RESNET / "net.caffemodel"), "-o", str(out), *extra])
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("usage: caffe-bn-merge onnx")
+    assert lines[-1].startswith(f"caffe-bn-merge onnx: error: {text}"), lines[-1]
+    assert list(tmp_path.iterdir()) == []

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import Caffe2TrtError, Diagnostic, issue_warnings
+from ...errors import Caffe2TrtError, Diagnostic, GraphError, issue_warnings
 from .context import BN_MODES, FORKS, SSD_HEADS, ConversionError, ExportOptions
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
@@ -199,8 +199,11 @@ def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxRep
         value = last[blob]
         if value not in chosen:
             if ctx.names[value] in input_names:
-                raise Caffe2TrtError(f"--outputs names {blob!r}, a net input that no layer rewrites")
+                raise Caffe2TrtError(f"--outputs names {blob!r}, a net input that no layer rewrites", file=net.prototxt_path)
             chosen.append(value)
+    if not chosen:
+        # Every layer excluded or removed: an ONNX graph without outputs, which runtimes refuse.
+        raise GraphError("the net has no layer after its inputs: the ONNX graph would have no outputs", file=net.prototxt_path)
     outputs = [(ctx.names[v], ctx.declared_shape(v)) for v in chosen]
     stats = write_model(ctx, outputs, path, [net.prototxt_path or "", net.caffemodel_path])
     ops: dict[str, int] = {}

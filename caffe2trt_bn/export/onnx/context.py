@@ -58,7 +58,16 @@ Take = Callable[[int], np.ndarray]
 
 
 class ConversionError(GraphError):
-    """Layers that cannot be converted to ONNX; the message lists every one of them."""
+    """Layers that cannot be converted to ONNX; the message lists every one of them.
+
+    ``problems`` holds one error per layer, each naming its file, layer and (where it
+    is written) line, for callers that want them one by one.
+    """
+
+    def __init__(self, problems: Sequence[Caffe2TrtError]) -> None:
+        listed = "; ".join(str(p) for p in problems)
+        super().__init__(f"cannot export {len(problems)} layer(s) to ONNX: {listed}")
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,10 @@ class Initializer:
     count: int
     array: np.ndarray | None = None
     chunks: Callable[[Take], Iterable[np.ndarray]] | None = None
+    #: Where the values come from (the caffemodel, or the prototxt of a filled blob),
+    #: and the layer: a non-finite value's error names them.
+    file: str | None = None
+    layer: str | None = None
 
     @property
     def nbytes(self) -> int:
@@ -271,11 +284,20 @@ class Context:
 
     def input(self, layer: Layer, i: int) -> str:
         """The ONNX tensor name of bottom ``i`` of ``layer``."""
-        return self.names[layer.inputs[i]]
+        return self.names[self._bottom(layer, i)]
 
     def shape(self, layer: Layer, i: int) -> tuple[int, ...]:
         """The Caffe shape of bottom ``i`` of ``layer``."""
-        return self.shapes[layer.inputs[i]]
+        return self.shapes[self._bottom(layer, i)]
+
+    def _bottom(self, layer: Layer, i: int) -> Value:
+        """Bottom ``i`` of ``layer``; a layer written with fewer bottoms than its type
+        reads is refused (Caffe checks the count when it sets the layer up)."""
+        if i >= len(layer.inputs):
+            raise self.refuse(
+                layer, None, f"a {layer.type} layer needs at least {i + 1} bottom(s), this one has {len(layer.inputs)}"
+            )
+        return layer.inputs[i]
 
     def blobs(self, layer: Layer) -> list[Blob]:
         """The caffemodel blobs of ``layer`` (an error if it has none stored), or, for a
@@ -307,8 +329,13 @@ class Context:
         row count): the ONNX output declares them as that symbolic dimension, and
         ``shape`` holds the size Caffe gives the top before its first forward pass."""
         shape = tuple(int(d) for d in shape)
+        if i >= len(layer.outputs):
+            raise self.refuse(
+                layer, None, f"a {layer.type} layer needs at least {i + 1} top(s), this one has {len(layer.outputs)}"
+            )
         if any(d < 0 for d in shape):
             raise GraphError(f"top {layer.tops[i]!r} would have the negative shape {shape}", layer=layer.name)
+        _check_count(shape, f"top {layer.tops[i]!r}")
         value = layer.outputs[i]
         self.shapes[value] = shape
         target = self.redirect.get(value)
@@ -352,7 +379,10 @@ class Context:
 
     def const(self, hint: str, values: Any, dtype: Any = np.float32) -> str:
         """A small initializer holding ``values`` (float32 unless ``dtype`` says int64)."""
-        array = np.ascontiguousarray(np.asarray(values, dtype=dtype))
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused below
+            # np.array, not np.ascontiguousarray: that makes a scalar 1-D, and a 0-d blob times
+            # a (1,) constant would infer as 1-D.
+            array = np.array(values, dtype=dtype, order="C")
         data_type = INT64 if array.dtype == np.int64 else FLOAT
         if data_type == FLOAT and not np.isfinite(array).all():
             raise ModelValueError(f"constant {hint!r} holds a non-finite value")
@@ -385,10 +415,12 @@ class Context:
             )
         name = self._unique(hint)
         data = blob.data
+        source = self.path if layer.index in self._filled else self.net.caffemodel_path
         if data.dtype == np.dtype("<f4"):
-            self.initializers.append(Initializer(name, dims, FLOAT, blob.count, array=data))
+            init = Initializer(name, dims, FLOAT, blob.count, array=data, file=source, layer=layer.name)
         else:
-            self.initializers.append(Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data)))
+            init = Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data), file=source, layer=layer.name)
+        self.initializers.append(init)
         return name
 
     def _folded_weight(self, layer: Layer, i: int, target: Any, hint: str, shape: Sequence[int] | None) -> str:
@@ -408,7 +440,10 @@ class Context:
             )
         name = self._unique(hint)
         self.initializers.append(
-            Initializer(name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double))
+            Initializer(
+                name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double),
+                file=self.net.caffemodel_path, layer=layer.name,
+            )
         )
         return name
 
@@ -431,6 +466,10 @@ class Context:
     def graph_input(self, value: Value, shape: Sequence[int]) -> None:
         """Declares ``value`` (a net input) as a graph input of ``shape``."""
         shape = tuple(int(d) for d in shape)
+        if any(d < 1 for d in shape):
+            # Caffe allows an empty blob; an empty net input computes nothing and runtimes refuse it.
+            raise GraphError(f"net input {value.blob!r} has the shape {shape}: every dimension must be positive", file=self.path)
+        _check_count(shape, f"net input {value.blob!r}", self.path)
         self.shapes[value] = shape
         self.graph_inputs.append((self.names[value], shape))
 
@@ -476,12 +515,20 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
     """Walks ``net`` and converts every layer; raises :class:`ConversionError` listing
     every layer that cannot be converted (nothing is written then)."""
     ctx = Context(net, options)
+    if not _is_utf8(ctx.graph.name or ""):
+        raise GraphError(f"the net's name {ctx.graph.name!r} is not UTF-8 text, which ONNX names must be", file=ctx.path)
     _declare_legacy_inputs(ctx)
     failed: set[Value] = set()
     for layer in ctx.graph.layers:
         ctx._layer = layer
         if any(value in failed for value in layer.inputs):
             failed.update(layer.outputs)  # already reported where it started
+            continue
+        problem = _name_problem(layer)
+        if problem:
+            # Checked before anything else: a folded layer's names still name ONNX tensors.
+            ctx.problems.append(ctx.refuse(layer, None, problem))
+            failed.update(layer.outputs)
             continue
         if layer.index in ctx.bn.skip:
             for value in layer.outputs:
@@ -499,16 +546,36 @@ def convert_graph(net: Net, options: ExportOptions) -> Context:
             handler(ctx, layer)
             missing = [v.blob for v in layer.outputs if v not in ctx.shapes]
             if missing and layer.index not in ctx.cut_layers:
-                raise AssertionError(f"converter of {layer.type} did not declare tops {missing}")
+                # The converter wrote fewer tops than the layer names: Caffe refuses the count too.
+                raise ctx.refuse(layer, "top", f"a {layer.type} layer does not write the top(s) {missing}")
         except Caffe2TrtError as exc:
             ctx.problems.append(exc.with_context(file=ctx.path, layer=layer.name))
             failed.update(layer.outputs)
     ctx._layer = None
     if ctx.problems:
-        count = len(ctx.problems)
-        listed = "; ".join(str(p) for p in ctx.problems)
-        raise ConversionError(f"cannot export {count} layer(s) to ONNX: {listed}")
+        raise ConversionError(ctx.problems)
     return ctx
+
+
+def _name_problem(layer: Layer) -> str | None:
+    """Why a name of ``layer`` cannot name an ONNX tensor or node, or None: ONNX names are
+    non-empty UTF-8 text (an empty input name means an omitted optional input)."""
+    names = [("layer name", layer.name), *(("bottom", b) for b in layer.bottoms), *(("top", t) for t in layer.tops)]
+    for what, name in names:
+        if not _is_utf8(name):
+            return f"{what} {name!r} is not UTF-8 text, which ONNX names must be"
+        if not name and what != "layer name":
+            return f"a {what} with an empty name cannot name an ONNX tensor"
+    return None
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether ``name`` (read with surrogate escapes for bytes that are not UTF-8) is text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
@@ -529,6 +596,20 @@ def _refuse_unknown_fields(ctx: Context, layer: Layer) -> None:
             layer=layer.name,
             line=node.line or None,
         )
+
+
+#: Caffe's largest blob (``Blob::Reshape`` checks the count against INT_MAX).
+MAX_BLOB_COUNT = 2**31 - 1
+
+
+def _check_count(shape: tuple[int, ...], what: str, file: str | None = None) -> None:
+    """Refuses a blob larger than Caffe allows (its shapes then also overflow nothing
+    in ONNX shape inference)."""
+    count = 1
+    for d in shape:
+        count *= d
+    if count > MAX_BLOB_COUNT:
+        raise GraphError(f"{what} of shape {shape} holds more values than Caffe's limit of 2**31 - 1", file=file)
 
 
 def _declare_legacy_inputs(ctx: Context) -> None:
@@ -553,12 +634,15 @@ def input_shapes(ctx: Context) -> dict[str, tuple[int, ...]]:
     if None in given:
         if len(shapes) != 1:
             raise Caffe2TrtError(
-                f"the net has {len(shapes)} inputs ({', '.join(shapes)}): name the blob in --input-shape BLOB=N,C,H,W"
+                f"the net has {len(shapes)} inputs ({', '.join(shapes)}): name the blob in --input-shape BLOB=N,C,H,W",
+                file=ctx.path,
             )
         given[next(iter(shapes))] = given.pop(None)
     for blob, shape in given.items():
         if blob not in shapes:
-            raise Caffe2TrtError(f"--input-shape names {blob!r}, which is not a net input ({', '.join(shapes)})")
+            raise Caffe2TrtError(
+                f"--input-shape names {blob!r}, which is not a net input ({', '.join(shapes)})", file=ctx.path
+            )
         shapes[blob] = shape
     ctx._input_shapes = shapes  # type: ignore[attr-defined]
     return shapes

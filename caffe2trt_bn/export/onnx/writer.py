@@ -95,7 +95,10 @@ def write_model(
             buffer = np.empty(CHUNK_VALUES, dtype=np.float32)
             for record, init in zip(records, ctx.initializers):
                 f.write(record)
-                written = _write_payload(f, init, buffer)
+                try:
+                    written = _write_payload(f, init, buffer)
+                except ModelValueError as exc:
+                    raise exc.with_context(file=init.file, layer=init.layer) from None
                 if written != init.nbytes:
                     raise AssertionError(f"initializer {init.name!r}: wrote {written} bytes, declared {init.nbytes}")
                 weight_bytes += written
@@ -140,7 +143,9 @@ def _write_payload(f: object, init: Initializer, buffer: np.ndarray) -> int:
 
 
 def _check_finite(init: Initializer, part: np.ndarray) -> None:
-    if part.size and not np.isfinite(np.add.reduce(part, dtype=np.float64)):
+    with np.errstate(invalid="ignore"):  # inf + -inf: a non-finite value, reported below
+        total = np.add.reduce(part, dtype=np.float64) if part.size else 0.0
+    if not np.isfinite(total):
         bad = np.flatnonzero(~np.isfinite(part))
         if bad.size:
             raise ModelValueError(

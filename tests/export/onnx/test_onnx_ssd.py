@@ -237,3 +237,23 @@ def test_priorbox_aspect_ratio_must_be_positive(tmp_path: Path) -> None:
     folder = _edited(tmp_path, "priorbox_variants", "min_size: 16 aspect_ratio: 3", "min_size: 16 aspect_ratio: 0")
     with pytest.raises(Caffe2TrtError, match=r"layer 'pb_one_var': aspect_ratio: must be positive"):
         to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / "m.onnx")
+
+
+def test_nms_top_k_zero_keeps_no_candidate(tmp_path: Path) -> None:
+    """nms_param.top_k 0: Caffe cuts every class's candidate list to 0, so no image has a
+    box and the top is Caffe's no-detection rows ([i, -1, ...] per image), as with
+    keep_top_k 0.  The export once built a TopK of 0 that failed ONNX shape inference."""
+    import onnx
+
+    old = "nms_param { nms_threshold: 0.7 top_k: 10 eta: 0.9 } keep_top_k: 8"
+    outputs = {}
+    for name, new in (("top_k", old.replace("top_k: 10", "top_k: 0")), ("keep", old.replace("keep_top_k: 8", "keep_top_k: 0"))):
+        folder = _edited(tmp_path / name, "ssd_eta_crafted", old, new)
+        to_onnx(folder / "deploy.prototxt", folder / "net.caffemodel", tmp_path / name / "m.onnx")
+        onnx.checker.check_model(onnx.load(str(tmp_path / name / "m.onnx")), full_check=True)
+        outputs[name] = run(tmp_path / name / "m.onnx", np.load(folder / "input.npy"))["det_eta_07_09"]
+    batch = np.load(FORK_LAYERS / "ssd_eta_crafted" / "input.npy").shape[0]
+    expected = np.full((1, 1, batch, 7), -1, np.float32)
+    expected[0, 0, :, 0] = np.arange(batch)
+    np.testing.assert_array_equal(outputs["top_k"], expected)
+    np.testing.assert_array_equal(outputs["keep"], expected)

@@ -131,8 +131,14 @@ def exp(ctx: Context, layer: Layer) -> None:
     if base != -1 and base <= 0:
         raise ctx.refuse(layer, "base", f"must be positive or -1 (e), not {p.base}")
     log_base = F32(1) if base == -1 else F32(np.log(base))
-    inner_scale = F32(log_base * F32(p.scale))
-    outer_scale = F32(1) if p.shift == 0 else (F32(np.exp(F32(p.shift))) if base == -1 else F32(np.power(base, F32(p.shift))))
+    with np.errstate(over="ignore"):
+        inner_scale = F32(log_base * F32(p.scale))
+        outer_scale = F32(1) if p.shift == 0 else (F32(np.exp(F32(p.shift))) if base == -1 else F32(np.power(base, F32(p.shift))))
+    if not (np.isfinite(inner_scale) and np.isfinite(outer_scale)):
+        raise ctx.refuse(
+            layer, "shift" if np.isfinite(inner_scale) else "scale",
+            "base^shift or log(base)*scale overflows float32 (Caffe would compute inf or nan for every value)",
+        )
     x = _affine(ctx, layer, ctx.input(layer, 0), float(inner_scale), 0.0, "inner")
     e = ctx.temp(f"{layer.name}/exp")
     ctx.node("Exp", [x], [e])

@@ -29,7 +29,8 @@ def batchnorm(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, f"{layer.type} takes one bottom and one top")
     shape = ctx.shape(layer, 0)
-    stats = read_batchnorm(layer, ctx.blobs(layer))
+    with np.errstate(over="ignore", invalid="ignore"):  # a statistic beyond float64 is refused by name
+        stats = read_batchnorm(layer, ctx.blobs(layer))
     if len(shape) < 2 or shape[1] != stats.channels:
         raise ctx.refuse(layer, None, f"{stats.channels} channels of statistics for an input of shape {shape}")
     c = stats.channels

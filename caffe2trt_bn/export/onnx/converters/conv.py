@@ -85,12 +85,12 @@ def im2col(ctx: Context, layer: Layer) -> None:
     g = conv_geometry(p, 2)
     channels = shape[1]
     taps = g.kernel[0] * g.kernel[1]
+    sizes = list(g.output_size(tuple(shape[2:])))
+    y = ctx.output(layer, 0, (shape[0], channels * taps, *sizes))  # checks the size first
     kernels = np.zeros((channels * taps, 1, *g.kernel), dtype=np.float32)
     for c in range(channels):
         for t in range(taps):
             kernels[c * taps + t, 0, t // g.kernel[1], t % g.kernel[1]] = 1
-    sizes = list(g.output_size(tuple(shape[2:])))
-    y = ctx.output(layer, 0, (shape[0], channels * taps, *sizes))
     ctx.node(
         "Conv",
         [ctx.input(layer, 0), ctx.const(f"{layer.name}/onehot", kernels)],

@@ -53,8 +53,11 @@ def lrn(ctx: Context, layer: Layer) -> None:
     if p.norm_region == "ACROSS_CHANNELS":
         if size > 15:
             raise ctx.refuse(layer, "local_size", f"{size}: TensorRT's ONNX parser reads LRN windows up to 15")
-        y = ctx.output(layer, 0, shape)
-        ctx.node("LRN", [x], [y], size=size, alpha=float(p.alpha), beta=float(p.beta), bias=float(p.k))
+        if p.alpha > 0 and p.beta > 0:
+            y = ctx.output(layer, 0, shape)
+            ctx.node("LRN", [x], [y], size=size, alpha=float(p.alpha), beta=float(p.beta), bias=float(p.k))
+        else:
+            _lrn_across_explicit(ctx, layer, x, shape, size, p.alpha, p.beta, p.k)
         return
     if len(shape) != 4:
         raise ctx.refuse(layer, "norm_region", f"WITHIN_CHANNEL works on 4-D blobs, this one is {shape}")
@@ -70,6 +73,38 @@ def lrn(ctx: Context, layer: Layer) -> None:
     ctx.node("Add", [scaled, ctx.const(f"{name}/one", F32(1))], [base])
     factor = ctx.temp(f"{name}/factor")
     ctx.node("Pow", [base, ctx.const(f"{name}/neg_beta", -F32(p.beta))], [factor])
+    ctx.node("Mul", [x, factor], [ctx.output(layer, 0, shape)])
+
+
+def _lrn_across_explicit(
+    ctx: Context, layer: Layer, x: str, shape: tuple[int, ...], size: int, alpha: float, beta: float, k: float
+) -> None:
+    """LRN ACROSS_CHANNELS without ONNX ``LRN``, which runtimes refuse for an ``alpha`` or
+    ``beta`` that is not positive (Caffe computes with any): ``x * (k + alpha *
+    avg_{size channels, zero padded, padding counted}(x^2)) ^ -beta``, the channel window
+    pooled as the rows of an ``(N, 1, C, rest)`` view."""
+    if len(shape) < 2:
+        raise ctx.refuse(layer, None, f"LRN needs a channel axis, this blob is {shape}")
+    name = layer.name
+    n, c = shape[0], shape[1]
+    rest = 1
+    for d in shape[2:]:
+        rest *= d
+    square = ctx.temp(f"{name}/square")
+    ctx.node("Mul", [x, x], [square])
+    view = ctx.temp(f"{name}/channels_as_rows")
+    ctx.node("Reshape", [square, ctx.ints(f"{name}/view", [0, 1, c, rest])], [view])
+    pad = (size - 1) // 2
+    pooled = ctx.temp(f"{name}/pooled")
+    pool2d(ctx, layer, view, (n, 1, c, rest), "AVE", (size, 1), (1, 1), (pad, 0), True, lambda s: pooled)
+    back = ctx.temp(f"{name}/pooled_back")
+    ctx.node("Reshape", [pooled, ctx.ints(f"{name}/back", [0, *shape[1:]])], [back])
+    scaled = ctx.temp(f"{name}/scaled")
+    ctx.node("Mul", [back, ctx.const(f"{name}/alpha", F32(alpha))], [scaled])
+    base = ctx.temp(f"{name}/base")
+    ctx.node("Add", [scaled, ctx.const(f"{name}/k", F32(k))], [base])
+    factor = ctx.temp(f"{name}/factor")
+    ctx.node("Pow", [base, ctx.const(f"{name}/neg_beta", -F32(beta))], [factor])
     ctx.node("Mul", [x, factor], [ctx.output(layer, 0, shape)])
 
 

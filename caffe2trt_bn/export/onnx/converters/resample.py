@@ -171,8 +171,9 @@ def max_unpool(ctx: Context, layer: Layer) -> None:
     if not (has(p, "dst_h") and has(p, "dst_w")) or p.dst_h < 1 or p.dst_w < 1:
         raise ctx.refuse(layer, "dst_h", "dst_h and dst_w are required and positive")
     n, c, h, w = _four_d(ctx, layer, 0)
-    if ctx.shape(layer, 1)[:2] != (n, c) or len(ctx.shape(layer, 1)) != 4 or ctx.shape(layer, 1)[2] * ctx.shape(layer, 1)[3] < h * w:
-        raise ctx.refuse(layer, "bottom", f"the mask {ctx.shape(layer, 1)} does not cover the values {(n, c, h, w)}")
+    if ctx.shape(layer, 1) != (n, c, h, w):
+        # One mask index per value, as a MAX Pooling's mask top holds.
+        raise ctx.refuse(layer, "bottom", f"the mask {ctx.shape(layer, 1)} must have the shape of the values {(n, c, h, w)}")
     _unpool(ctx, layer, _mask_source(ctx, layer.inputs[1]), (p.dst_h, p.dst_w))
 
 
@@ -358,7 +359,7 @@ def bilinear_interpolate(ctx: Context, layer: Layer) -> None:
         out_h = p.dst_h if has(p, "dst_h") else h
         out_w = p.dst_w if has(p, "dst_w") else w
     else:
-        out_h, out_w = int(F32(h) * F32(p.scale_factor)), int(F32(w) * F32(p.scale_factor))
+        out_h, out_w = _scaled_sides(ctx, layer, "scale_factor", (h, w), (p.scale_factor, p.scale_factor))
     if out_h < 1 or out_w < 1:
         raise ctx.refuse(layer, "dst_h", f"output size {(out_h, out_w)} must be positive")
     if p.align_corners and (out_h == 1 or out_w == 1) and (out_h, out_w) != (h, w):
@@ -366,6 +367,18 @@ def bilinear_interpolate(ctx: Context, layer: Layer) -> None:
     y = ctx.output(layer, 0, (n, c, out_h, out_w))
     coord = "align_corners" if p.align_corners else "half_pixel"
     _resize(ctx, layer, ctx.input(layer, 0), (n, c, h, w), (out_h, out_w), y, mode="linear", coord=coord)
+
+
+def _scaled_sides(
+    ctx: Context, layer: Layer, field_name: str, sides: tuple[int, int], scales: tuple[float, float]
+) -> tuple[int, int]:
+    """``int(side * scale)`` in float32 as the forks compute it; a product beyond Caffe's
+    int range (or not finite) is refused."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = [F32(side) * F32(scale) for side, scale in zip(sides, scales)]
+    if not all(np.isfinite(v) and abs(v) <= 2**31 - 1 for v in products):
+        raise ctx.refuse(layer, field_name, f"scales {list(scales)} make an output side beyond Caffe's int range")
+    return int(products[0]), int(products[1])
 
 
 @converter("Resize")
@@ -377,13 +390,13 @@ def resize(ctx: Context, layer: Layer) -> None:
     if p.is_pyramid_test:
         if not (has(p, "out_height_scale") and has(p, "out_width_scale")):
             raise ctx.refuse(layer, "out_height_scale", "is_pyramid_test needs out_height_scale and out_width_scale")
-        out_h, out_w = int(F32(p.out_height_scale) * F32(h)), int(F32(p.out_width_scale) * F32(w))
+        out_h, out_w = _scaled_sides(ctx, layer, "out_height_scale", (h, w), (p.out_height_scale, p.out_width_scale))
     else:
         if not (has(p, "height") and has(p, "width")):
             raise ctx.refuse(layer, "height", "height and width are required (Caffe checks them)")
         out_h, out_w = p.height, p.width
-    if out_h < 1 or out_w < 1:
-        raise ctx.refuse(layer, "height", f"output size {(out_h, out_w)} must be positive")
+    if out_h < 1 or out_w < 1 or h < 1 or w < 1:
+        raise ctx.refuse(layer, "height", f"input size {(h, w)} and output size {(out_h, out_w)} must be positive")
     name = layer.name
     padded, resized = ctx.temp(f"{name}/padded"), ctx.temp(f"{name}/resized")
     ctx.node("Pad", [ctx.input(layer, 0), ctx.ints(f"{name}/pads", [0, 0, 0, 0, 0, 0, 1, 1])], [padded], mode="constant")

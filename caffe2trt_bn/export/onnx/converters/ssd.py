@@ -89,6 +89,7 @@ def _fork_choice(ctx: Context, layer: Layer, field: str, weiliu: object, brocoll
     return weiliu
 
 
+@np.errstate(over="ignore", invalid="ignore")  # boxes beyond float32 are refused as non-finite constants
 def prior_boxes(
     p: Message, layer_hw: tuple[int, int], image_hw: tuple[int, int] | None, clip: bool
 ) -> tuple[np.ndarray, str | None]:
@@ -96,6 +97,12 @@ def prior_boxes(
     floats, double where it divides by 2. and by the image size, sizes truncated to int),
     or ``(empty, problem)`` when Caffe would refuse the parameters (problem names the
     field first: ``"field: why"``)."""
+    largest = float(np.finfo(F32).max)
+    for name in ("min_size", "max_size", "aspect_ratio", "variance", "step", "step_h", "step_w", "offset"):
+        values = getattr(p, name)
+        for v in values if isinstance(values, (tuple, list)) else (values,):
+            if not (math.isfinite(v) and abs(v) <= largest):
+                return np.zeros(0, F32), f"{name}: {v} is not a finite float32 value"
     mins = [float(F32(s)) for s in p.min_size]
     maxs = [float(F32(s)) for s in p.max_size]
     if not mins:
@@ -159,7 +166,10 @@ def prior_boxes(
             if abs(float(ar) - 1.0) < 1e-6:
                 continue
             root = F32(np.sqrt(ar))
-            sizes.append((float(F32(m) * root), float(F32(m) / root)))
+            with np.errstate(over="ignore"):  # a box beyond float32: refused below
+                sizes.append((float(F32(m) * root), float(F32(m) / root)))
+    if not all(math.isfinite(w) and math.isfinite(h) for w, h in sizes):
+        return np.zeros(0, F32), "min_size: with aspect_ratio, a box size overflows float32"
     lh, lw = layer_hw
     cx = (np.arange(lw, dtype=F32) + offset) * step_w  # float32, as the C++
     cy = (np.arange(lh, dtype=F32) + offset) * step_h
@@ -306,16 +316,17 @@ def detection_output(ctx: Context, layer: Layer) -> None:
     threshold = float(F32(p.confidence_threshold)) if has(p, "confidence_threshold") and nms is not None else None
     foreground = [c for c in range(classes) if c != background]
     keep_top_k = p.keep_top_k
+    top_k = nms[1] if nms is not None else -1
     batch = loc_s[0]
     g = _Graph(ctx, layer)
     y_shape = (1, 1, 1, 7)
     y = ctx.output(layer, 0, y_shape, symbolic={2: f"{layer.tops[0]}_rows"})
     images = _image_index(ctx, g, batch)
-    if not foreground or keep_top_k == 0:
+    if not foreground or keep_top_k == 0 or top_k == 0:
+        # nms_param.top_k 0 keeps no candidate of any class (Caffe resizes the list to 0).
         _finish(g, None, images, batch, y)
         return
     fg = len(foreground)
-    top_k = nms[1] if nms is not None else -1
     k1 = priors if top_k < 0 or top_k >= priors else top_k
     if k1 >= 3840 or (keep_top_k > 0 and keep_top_k >= 3840):
         ctx.warn(
