@@ -35,7 +35,7 @@ _EXPORTS = {
     "bn_to_scale": ".passes.batchnorm",
     "to_deploy": ".passes.deploy",
     "fold": ".passes.fold",
-    "verify_fold": ".passes.fold",
+    "verify_fold": ".verify.fold",
     "FoldResult": ".passes.fold",
     "FoldedGroup": ".passes.fold",
     "to_onnx": ".export.onnx",
@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from .export import save
     from .passes.scale_weights import ScaleWeights, extract
     from .export.onnx import OnnxReport, to_onnx
-    from .passes.fold import FoldedGroup, FoldResult, fold, verify_fold
+    from .passes.fold import FoldedGroup, FoldResult, fold
+    from .verify.fold import verify_fold
 
 
 def __getattr__(name: str) -> Any:

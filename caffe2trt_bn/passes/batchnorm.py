@@ -36,9 +36,8 @@ results are rounded to float32 once, at the end.
 from __future__ import annotations
 
 import functools
-
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,15 +47,13 @@ from ..errors import Diagnostic, GraphError, ModelValueError
 from ..ir.graph import Graph, Layer
 from ..ir import schema
 from ..ir.params import has, layer_params
+from ..ir.registry import Registry
 
 #: Caffe's default ``batch_norm_param.eps``, as the float32 Caffe actually uses.
 DEFAULT_EPS = schema.BatchNormParameter.FIELDS["eps"].default
 
 #: NVIDIA Caffe's BatchNorm computes with ``max(eps, 1e-5)`` (cuDNN's minimum), in float32.
 NVCAFFE_MIN_EPS = DEFAULT_EPS
-
-#: Layer types this project treats as batch normalisation.
-BATCHNORM_TYPES = frozenset({"BatchNorm", "BN"})
 
 #: Storage conventions :func:`read_batchnorm` recognises (``BatchNormStats.variant``).
 VARIANTS: dict[str, str] = {
@@ -239,21 +236,34 @@ def batch_norm_param(layer: Layer) -> schema.BatchNormParameter:
     return param
 
 
+#: A batch normalisation reader: ``(layer, blobs) -> BatchNormStats``.
+BatchNormReader = Callable[[Layer, Sequence[Blob]], BatchNormStats]
+
+#: The readers of the batch normalisation layer types, by type: the type says which
+#: parameter message applies, the reader tells the variants apart by their blobs.
+BATCHNORM_READERS: Registry[BatchNormReader] = Registry(
+    "batch normalisation reader", missing="is not a supported batch normalisation"
+)
+
+
 def read_batchnorm(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """Interprets a BatchNorm-like layer's prototxt parameters and caffemodel blobs.
 
-    The layer type says which parameter message applies (``batch_norm_param`` for
-    ``BatchNorm``, ``bn_param`` for ``BN``); the blob count and sizes say which fork
-    wrote the blobs (see :data:`VARIANTS`).  Raises :class:`ModelValueError` for blobs
-    that fit no known layout or fit two of them.
+    The layer type says which reader applies (:data:`BATCHNORM_READERS`:
+    ``batch_norm_param`` for ``BatchNorm``, ``bn_param`` for ``BN``); the blob count and
+    sizes say which fork wrote the blobs (see :data:`VARIANTS`).  Raises
+    :class:`ModelValueError` for blobs that fit no known layout or fit two of them, and
+    :class:`~caffe2trt_bn.errors.NoHandlerError` for a type without a reader.
     """
-    if layer.type == "BatchNorm":
-        if len(blobs) == 5:
-            return _read_nvcaffe(layer, blobs)
-        return _read_bvlc(layer, blobs)
-    if layer.type == "BN":
-        return _read_bn(layer, blobs)
-    raise GraphError(f"layer type {layer.type!r} is not a supported batch normalisation", layer=layer.name)
+    return BATCHNORM_READERS.handler(layer)(layer, blobs)
+
+
+@BATCHNORM_READERS.register("BatchNorm")
+def _read_batchnorm_layer(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    """``BatchNorm``: BVLC's 3 blobs, or NVIDIA Caffe's 5 (see :data:`VARIANTS`)."""
+    if len(blobs) == 5:
+        return _read_nvcaffe(layer, blobs)
+    return _read_bvlc(layer, blobs)
 
 
 def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
@@ -366,6 +376,7 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     return stats
 
 
+@BATCHNORM_READERS.register("BN")
 def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """The ``BN`` layer type: TSN/Inception-BN with 4 blobs, SegNet with 2."""
     param = layer_params(layer)
@@ -402,6 +413,10 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
         f"but the caffemodel holds {len(blobs)}",
         layer=layer.name,
     )
+
+
+#: Layer types this project treats as batch normalisation: those with a reader.
+BATCHNORM_TYPES = frozenset(BATCHNORM_READERS.types())
 
 
 def _values(blob: Blob, layer: str, what: str) -> np.ndarray:
@@ -531,29 +546,49 @@ def per_channel_reason(layer: Layer) -> str | None:
     return None
 
 
+#: An affine layer's reader: ``(layer, params, blobs, channels, scalar) -> Affine``.
+AffineReader = Callable[[Layer, "schema.ScaleParameter | schema.BiasParameter", Sequence[Blob], int, bool], Affine]
+
+#: The one-bottom per-channel layers a group may end with, by type.
+AFFINE_LAYERS: Registry[AffineReader] = Registry("affine reader", missing="is not a Scale or Bias")
+
+
 def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
-    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
+    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels
+    (:data:`AFFINE_LAYERS`)."""
     param = layer_params(layer)
     assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
     scalar = param.num_axes == 0
-    if layer.type == "Scale":
-        assert isinstance(param, schema.ScaleParameter)
-        bias_term = param.bias_term
-        want = 2 if bias_term else 1
-        if len(blobs) != want:
-            raise ModelValueError(
-                f"Scale with bias_term: {'true' if bias_term else 'false'} needs {want} blob(s) "
-                f"but the caffemodel holds {len(blobs)}",
-                layer=layer.name,
-            )
-        a = _channel_values(blobs[0], channels, scalar, layer.name, "scale")
-        b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else np.zeros(channels)
-        return Affine(a, b)
-    if layer.type == "Bias":
-        if len(blobs) != 1:
-            raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
-        return Affine(np.ones(channels), _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
-    raise GraphError(f"layer type {layer.type!r} is not a Scale or Bias", layer=layer.name)
+    return AFFINE_LAYERS.handler(layer)(layer, param, blobs, channels, scalar)
+
+
+@AFFINE_LAYERS.register("Scale")
+def _scale_affine(
+    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob], channels: int, scalar: bool
+) -> Affine:
+    """``a = blobs[0]``, ``b = blobs[1]`` with ``bias_term``, else 0."""
+    assert isinstance(param, schema.ScaleParameter)
+    bias_term = param.bias_term
+    want = 2 if bias_term else 1
+    if len(blobs) != want:
+        raise ModelValueError(
+            f"Scale with bias_term: {'true' if bias_term else 'false'} needs {want} blob(s) "
+            f"but the caffemodel holds {len(blobs)}",
+            layer=layer.name,
+        )
+    a = _channel_values(blobs[0], channels, scalar, layer.name, "scale")
+    b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else np.zeros(channels)
+    return Affine(a, b)
+
+
+@AFFINE_LAYERS.register("Bias")
+def _bias_affine(
+    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob], channels: int, scalar: bool
+) -> Affine:
+    """``a = 1``, ``b = blobs[0]``."""
+    if len(blobs) != 1:
+        raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
+    return Affine(np.ones(channels), _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
 
 
 def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: str) -> np.ndarray:
