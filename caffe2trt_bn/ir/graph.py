@@ -38,6 +38,38 @@ class Value:
         return self.blob if self.version == 0 else f"{self.blob}#{self.version}"
 
 
+class BlobVersions:
+    """The newest version of every blob name as a net is walked in execution order: a
+    bottom reads :meth:`read`, a top writes :meth:`write` (a new version of the name).
+
+    The one versioning of blob names: :func:`build_graph` and the deploy rewrite's walk
+    both resolve bottoms through it.
+    """
+
+    __slots__ = ("current",)
+
+    def __init__(self) -> None:
+        self.current: dict[str, Value] = {}
+
+    def read(self, blob: str) -> Value | None:
+        """The version of ``blob`` a reader sees now, or None if nothing wrote it."""
+        return self.current.get(blob)
+
+    def write(self, blob: str) -> Value:
+        """A new version of ``blob`` (0 for its first write), now the current one."""
+        previous = self.current.get(blob)
+        # Created without the frozen dataclass's __init__: a net has a version per output.
+        value = _new_value(Value)
+        _set_field(value, "blob", blob)
+        _set_field(value, "version", 0 if previous is None else previous.version + 1)
+        self.current[blob] = value
+        return value
+
+
+_new_value = object.__new__
+_set_field = object.__setattr__
+
+
 @dataclass
 class Layer:
     """A layer of the deploy net with its resolved input and output values.
@@ -176,7 +208,7 @@ def _build_graph(doc: Document, phase: str) -> Graph:
 
     Every model load builds the graph, so the loop is written for speed: each layer's
     fields are read in one pass (:func:`_layer_fields`), and blob versions are created
-    without the frozen dataclass's ``__init__``.  A layer the fast reading does not
+    without the frozen dataclass's ``__init__`` (:class:`BlobVersions`).  A layer the fast reading does not
     cover (see :func:`_layer_fields`) goes through the general accessors, in the same
     order and with the same errors.
     """
@@ -190,20 +222,19 @@ def _build_graph(doc: Document, phase: str) -> Graph:
         what = "the file is empty" if not doc.children else "defines no layers"
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
     state = net_state(doc, phase)
-    current: dict[str, Value] = {}
+    versions = BlobVersions()
+    current = versions.current
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}
     net_inputs = doc.get_strings("input")
     for blob in net_inputs:
-        value = Value(blob, 0)
+        value = Value(blob, 0)  # an input named twice is one value
         current[blob] = value
         producer[value] = None
     layers: list[Layer] = []
     seen: dict[str, tuple[Node, str]] = {}
     strings: dict[str, str] = {}  # raw string literal -> its text (blob names repeat)
     types: dict[str, str] = {}  # raw type value -> layer type (a few types, many layers)
-    new_value = object.__new__
-    set_field = object.__setattr__
     singular = _SINGULAR_V1 if v1 else _SINGULAR
     for node in v1_nodes if v1 else layer_nodes:
         fields = _layer_fields(node, strings, singular)
@@ -254,11 +285,7 @@ def _build_graph(doc: Document, phase: str) -> Graph:
             inputs.append(value)
             readers.setdefault(value, []).append(layer)
         for blob in tops:
-            previous = current.get(blob)
-            value = new_value(Value)
-            set_field(value, "blob", blob)
-            set_field(value, "version", 0 if previous is None else previous.version + 1)
-            current[blob] = value
+            value = versions.write(blob)
             producer[value] = layer
             outputs.append(value)
         layers.append(layer)
