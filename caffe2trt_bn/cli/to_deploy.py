@@ -79,9 +79,7 @@ def run(argv: Sequence[str]) -> int:
         p.error("with several --input-shape options, name each blob: BLOB=N,C,H,W")
 
     from ..io.atomic import check_output_path, write_bytes_atomic
-    from ..passes.deploy import rewrite
-    from ..errors import enforce_strict
-    from ..io.prototxt import parse_file
+    from ..passes.deploy import deploy_file
 
     if not to_stdout:
         check_output_path(args.output, [args.prototxt])  # fails before any work is done
@@ -90,9 +88,7 @@ def run(argv: Sequence[str]) -> int:
         input_shape = shapes[0][1]
     elif shapes:
         input_shape = {blob: shape for blob, shape in shapes}
-    doc = parse_file(args.prototxt)
-    result = rewrite(doc, input_shape)
-    enforce_strict(result.diagnostics, args.strict)
+    result = deploy_file(args.prototxt, input_shape, strict=args.strict)
     print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     data = result.text.encode("utf-8")
     if to_stdout:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, NoReturn, Sequence, overload
 
 from ..errors import PrototxtSyntaxError, file_error
-from ..gcpause import gc_paused
+from ..policy import gc_paused
 
 __all__ = [
     "MAX_DEPTH",

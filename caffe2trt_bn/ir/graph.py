@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import GraphError, PrototxtSyntaxError
-from ..gcpause import gc_paused
+from ..policy import gc_paused
 from . import schema
 from .params import has, layer_rules, read_message
 from ..io.prototxt import Document, Node

@@ -48,6 +48,7 @@ from ..ir.graph import Graph, Layer
 from ..ir import schema
 from ..ir.params import has, layer_params
 from ..ir.registry import Registry
+from ..policy import entry_point
 
 #: Caffe's default ``batch_norm_param.eps``, as the float32 Caffe actually uses.
 DEFAULT_EPS = schema.BatchNormParameter.FIELDS["eps"].default
@@ -142,9 +143,7 @@ def bn_affine(
     return Affine(a, b)
 
 
-# Every value that numpy could warn about (overflow, NaN) is checked explicitly and
-# refused by name, so numpy need not warn.
-@np.errstate(all="ignore")
+@entry_point
 def bn_to_scale(
     mean: np.ndarray,
     var: np.ndarray,

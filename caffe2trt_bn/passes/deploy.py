@@ -88,10 +88,11 @@ Rules and choices
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
-from ..errors import Diagnostic, GraphError, enforce_strict, issue_warnings
-from ..io.prototxt import Document, Node, parse, quote
+from ..errors import Diagnostic, GraphError
+from ..io.prototxt import Document, Node, parse, parse_file, quote
 from ..ir.graph import (
     NetState,
     check_singular,
@@ -109,6 +110,7 @@ from ..ir.params import (
     read_message,
 )
 from ..ir.schema import NetStateRule
+from ..policy import entry_point, report
 from .deploy_inputs import InputBlob, InputShapes, plan_input, shape_problem
 from .deploy_walk import DATA_LAYER_TYPES, OUTPUT_LOSSES, Walk, WalkLayer, free_name
 
@@ -122,6 +124,7 @@ __all__ = [
     "LossEdit",
     "apply_plan",
     "deploy_document",
+    "deploy_file",
     "plan_deploy",
     "rewrite",
     "shape_problem",
@@ -205,6 +208,7 @@ class DeployResult:
 # --------------------------------------------------------------------------- public API
 
 
+@entry_point
 def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = None, strict: bool = False) -> str:
     """The deploy prototxt for the train_val (or deploy) prototxt ``text``.
 
@@ -215,12 +219,20 @@ def to_deploy(text: str, input_shape: InputShapes = None, *, path: str | None = 
     cannot be converted (unknown input shape, a bottom nobody produces, V1 nets).
     Warnings (e.g. ignored stage rules) are issued as
     :class:`~caffe2trt_bn.errors.Caffe2TrtWarning`; ``strict=True`` raises the first that is a risk
-    (:func:`~caffe2trt_bn.errors.enforce_strict`).
+    (:mod:`caffe2trt_bn.policy`).
     """
     result = rewrite(parse(text, path), input_shape)
-    enforce_strict(result.diagnostics, strict)
-    issue_warnings(result.diagnostics)
+    report(result.diagnostics)
     return result.text
+
+
+@entry_point(issue=False)
+def deploy_file(path: str | os.PathLike[str], input_shape: InputShapes = None, *, strict: bool = False) -> DeployResult:
+    """The rewrite of the prototxt file ``path``, with its changes and warnings (returned,
+    not issued: the command line prints them); ``strict`` as for :func:`to_deploy`."""
+    result = rewrite(parse_file(path), input_shape)
+    report(result.diagnostics)
+    return result
 
 
 def deploy_document(doc: Document, input_shape: InputShapes = None) -> DeployResult:

@@ -44,26 +44,22 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import (
     Caffe2TrtError,
     Diagnostic,
     GraphError,
     ModelValueError,
     OutputError,
-    enforce_strict,
     file_error,
-    issue_warnings,
 )
-from ..gcpause import gc_paused
 from ..io.atomic import atomic_output, check_output_path, same_file
 from ..io.caffemodel_writer import LayerEdit, scale_layer_payload, write_caffemodel
 from ..io.prototxt import Document
 from ..ir.graph import Graph, Layer, layer_selected, net_state
 from ..ir.net import Net, load_net
-from ..ir.params import layer_params, read_message
+from ..ir.params import layer_name, layer_params, read_message
 from ..ir.schema import BlobShape, InputParameter
+from ..policy import entry_point, report
 from .batchnorm import to_float32
 from .fold_plan import FoldedGroup, FoldTarget, place_groups
 from .fold_prototxt import check_result, edit_prototxt
@@ -113,6 +109,7 @@ class FoldPlan:
     edits: dict[int, LayerEdit]
 
 
+@entry_point
 def fold(
     prototxt: str | os.PathLike[str],
     caffemodel: str | os.PathLike[str],
@@ -127,17 +124,14 @@ def fold(
     missing; it may not be the folder of the inputs when that would overwrite them.
     Both outputs are written atomically, and neither is left behind if writing fails.
     ``strict`` turns the first warning that is a risk into a :class:`StrictModeError`
-    (nothing is written; see :func:`~caffe2trt_bn.errors.enforce_strict`).  Raises :class:`Caffe2TrtError` for problems with the input.
+    (nothing is written; see :mod:`caffe2trt_bn.policy`).  Raises :class:`Caffe2TrtError` for problems with the input.
     """
     prototxt_out, caffemodel_out = output_paths(prototxt, caffemodel, outdir)
-    with gc_paused():  # planning and writing make many objects beside the loaded net, no cycles
-        net = load_net(prototxt, caffemodel)
-        plan = plan_fold(net)
-        enforce_strict(plan.diagnostics, strict)
-        write_plan(plan, prototxt_out, caffemodel_out)
-        result = FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
-    issue_warnings(plan.diagnostics)
-    return result
+    net = load_net(prototxt, caffemodel)
+    plan = plan_fold(net)
+    report(plan.diagnostics)
+    write_plan(plan, prototxt_out, caffemodel_out)
+    return FoldResult(plan.groups, plan.removed, plan.diagnostics, prototxt_out, caffemodel_out)
 
 
 def output_paths(
@@ -215,10 +209,6 @@ def _remove_folders(created: list[Path]) -> None:
             made.rmdir()
 
 
-# Chained maps and folded biases can pass the float32 range (or meet inf*0); every value
-# is checked where it is written (check_float32_range, and the writer refuses non-finite
-# weights by name), so numpy need not warn of them.
-@np.errstate(invalid="ignore", over="ignore")
 def plan_fold(net: Net) -> FoldPlan:
     """Decides where every group goes and prepares both outputs (nothing is written;
     ``net.doc`` is edited in place into the folded prototxt).
@@ -237,7 +227,7 @@ def plan_fold(net: Net) -> FoldPlan:
             f"fold rewrites a deploy net, but this prototxt has {len(training_only)} layer(s) outside the TEST "
             "phase; run `caffe-bn-merge to-deploy` on it first",
             file=net.prototxt_path,
-            layer=training_only[0].get_string("name", ""),
+            layer=layer_name(training_only[0]),
         )
     targets, report, diagnostics = place_groups(net)
     edits: dict[int, LayerEdit] = {}

@@ -207,15 +207,14 @@ def _scaled_chunks(
             out = chunk.reshape(r1 - r0, cols)
             block = flat[r0 * cols : r1 * cols].reshape(r1 - r0, cols)
             # Non-finite producer weights stay non-finite, as in Caffe (the writer refuses
-            # them); no numpy warning for them.
-            with np.errstate(invalid="ignore", over="ignore"):
-                if wide is None:
-                    np.multiply(block, factor(r0, r1), out=out)
-                else:
-                    product = wide[:n].reshape(r1 - r0, cols)
-                    product[...] = block
-                    np.multiply(product, factor(r0, r1), out=product)
-                    out[...] = product
+            # them by name).
+            if wide is None:
+                np.multiply(block, factor(r0, r1), out=out)
+            else:
+                product = wide[:n].reshape(r1 - r0, cols)
+                product[...] = block
+                np.multiply(product, factor(r0, r1), out=product)
+                out[...] = product
             yield chunk
 
     return chunks

@@ -154,8 +154,7 @@ def check_float32_range(affine: Affine) -> None:
     for what, values in (("scale", affine.a), ("shift", affine.b)):
         if np.abs(values).max(initial=0.0) <= FLOAT32_MAX:  # the usual case, in one pass (NaN fails it)
             continue
-        with np.errstate(over="ignore", invalid="ignore"):
-            bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
+        bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
         if bad.size:
             c = int(bad[0])
             raise ModelValueError(
@@ -226,19 +225,16 @@ def group_outcomes(net: Net, groups: list[Group]) -> Iterator[GroupOutcome]:
     :func:`group_affine`'s steps one by one, in net order, so errors and warnings are
     the same as if every group had.
     """
-    # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        bulk = _bulk_affines(groups, net)
+    bulk = _bulk_affines(groups, net)
     by_output: dict[Value, ComputedGroup] = {}
     for index, group in enumerate(groups):
         outcome = GroupOutcome(group)
         done = bulk.get(index)
         try:
             if done is None:
-                with np.errstate(invalid="ignore", over="ignore"):
-                    outcome.stats = read_batchnorm(group.bn, net.blobs(group.bn))
-                    outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
-                    done = chain_affine(group, net, outcome.stats), outcome.stats
+                outcome.stats = read_batchnorm(group.bn, net.blobs(group.bn))
+                outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
+                done = chain_affine(group, net, outcome.stats), outcome.stats
             else:
                 outcome.stats = done[1]
                 outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)

@@ -20,6 +20,7 @@ from ..ir.params import layer_params
 from ..ir.schema import DEFAULT_BiasParameter, InnerProductParameter
 from ..passes.batchnorm import BATCHNORM_TYPES
 from ..passes.fold import input_shapes
+from ..policy import entry_point
 
 #: Default ``--rtol`` of ``fold --verify``: the largest accepted difference between an
 #: output of the original and of the folded net, relative to the output's magnitude.
@@ -64,6 +65,7 @@ def opencv_available() -> bool:
     return hasattr(cv2, "dnn")
 
 
+@entry_point
 def verify_fold(
     prototxt: str | os.PathLike[str],
     caffemodel: str | os.PathLike[str],
