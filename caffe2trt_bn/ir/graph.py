@@ -223,7 +223,7 @@ def _build_graph(doc: Document, phase: str) -> Graph:
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
     state = net_state(doc, phase)
     versions = BlobVersions()
-    current = versions.current
+    current, write = versions.current, versions.write
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}
     net_inputs = doc.get_strings("input")
@@ -285,7 +285,7 @@ def _build_graph(doc: Document, phase: str) -> Graph:
             inputs.append(value)
             readers.setdefault(value, []).append(layer)
         for blob in tops:
-            value = versions.write(blob)
+            value = write(blob)
             producer[value] = layer
             outputs.append(value)
         layers.append(layer)

@@ -265,9 +265,12 @@ def _read_batchnorm_layer(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats
     return _read_bvlc(layer, blobs)
 
 
-def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+def bvlc_blobs(layer: Layer, blobs: Sequence[Blob]) -> tuple[np.ndarray, np.ndarray, float]:
+    """BVLC BatchNorm's stored ``mean*s``, ``var*s`` and ``s``, as stored (not yet checked
+    for finite values): the blob layout, read once for the general path
+    (:func:`read_batchnorm`) and the grouped one (:mod:`.fuse`).  Raises
+    :class:`ModelValueError` for blobs that are not that layout."""
     param = batch_norm_param(layer)
-    eps = param.eps
     if len(blobs) != 3:
         raise ModelValueError(
             f"BatchNorm needs 3 blobs (BVLC: mean*s, var*s, s) or 5 (NVIDIA Caffe with scale and bias) "
@@ -287,7 +290,12 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
         raise ModelValueError(
             f"channel mismatch: mean has {mean_s.size} channels, variance {var_s.size}", layer=layer.name
         )
-    s = float(s_blob[0])
+    return mean_s, var_s, float(s_blob[0])
+
+
+def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    eps = batch_norm_param(layer).eps
+    mean_s, var_s, s = bvlc_blobs(layer, blobs)
     diagnostics: list[Diagnostic] = []
     if not np.isfinite(s):
         raise ModelValueError(f"moving-average factor s is {s}", layer=layer.name)
@@ -545,27 +553,37 @@ def per_channel_reason(layer: Layer) -> str | None:
     return None
 
 
-#: An affine layer's reader: ``(layer, params, blobs, channels, scalar) -> Affine``.
-AffineReader = Callable[[Layer, "schema.ScaleParameter | schema.BiasParameter", Sequence[Blob], int, bool], Affine]
+@dataclass(frozen=True)
+class AffineBlobs:
+    """The stored blobs of a Scale or Bias layer: ``scale`` (None: ones) and ``bias``
+    (None: zeros)."""
 
-#: The one-bottom per-channel layers a group may end with, by type.
-AFFINE_LAYERS: Registry[AffineReader] = Registry("affine reader", missing="is not a Scale or Bias")
+    scale: Blob | None
+    bias: Blob | None
 
 
-def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
-    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels
-    (:data:`AFFINE_LAYERS`)."""
+#: A Scale or Bias layer's blob layout: ``(layer, params, blobs) -> AffineBlobs``.
+AffineLayout = Callable[[Layer, "schema.ScaleParameter | schema.BiasParameter", Sequence[Blob]], AffineBlobs]
+
+#: The one-bottom per-channel layers a group may end with, by type: which of their
+#: blobs is the scale and which the bias (read once for the general path,
+#: :func:`scale_bias_affine`, and the grouped one in :mod:`.fuse`).
+AFFINE_LAYERS: Registry[AffineLayout] = Registry("affine layout", missing="is not a Scale or Bias")
+
+
+def affine_blobs(layer: Layer, blobs: Sequence[Blob]) -> AffineBlobs:
+    """The scale and bias blobs of a Scale or Bias layer (:data:`AFFINE_LAYERS`);
+    :class:`ModelValueError` for a blob count that does not fit."""
     param = layer_params(layer)
     assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    scalar = param.num_axes == 0
-    return AFFINE_LAYERS.handler(layer)(layer, param, blobs, channels, scalar)
+    return AFFINE_LAYERS.handler(layer)(layer, param, blobs)
 
 
 @AFFINE_LAYERS.register("Scale")
-def _scale_affine(
-    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob], channels: int, scalar: bool
-) -> Affine:
-    """``a = blobs[0]``, ``b = blobs[1]`` with ``bias_term``, else 0."""
+def _scale_blobs(
+    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob]
+) -> AffineBlobs:
+    """``blobs[0]`` scales; ``blobs[1]`` is the bias with ``bias_term``."""
     assert isinstance(param, schema.ScaleParameter)
     bias_term = param.bias_term
     want = 2 if bias_term else 1
@@ -575,19 +593,29 @@ def _scale_affine(
             f"but the caffemodel holds {len(blobs)}",
             layer=layer.name,
         )
-    a = _channel_values(blobs[0], channels, scalar, layer.name, "scale")
-    b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else np.zeros(channels)
-    return Affine(a, b)
+    return AffineBlobs(blobs[0], blobs[1] if bias_term else None)
 
 
 @AFFINE_LAYERS.register("Bias")
-def _bias_affine(
-    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob], channels: int, scalar: bool
-) -> Affine:
-    """``a = 1``, ``b = blobs[0]``."""
+def _bias_blobs(
+    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob]
+) -> AffineBlobs:
+    """``blobs[0]`` is the bias."""
     if len(blobs) != 1:
         raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
-    return Affine(np.ones(channels), _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
+    return AffineBlobs(None, blobs[0])
+
+
+def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
+    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
+    param = layer_params(layer)
+    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
+    scalar = param.num_axes == 0
+    picked = affine_blobs(layer, blobs)
+    ones = picked.scale is None
+    a = np.ones(channels) if ones else _channel_values(picked.scale, channels, scalar, layer.name, "scale")
+    b = np.zeros(channels) if picked.bias is None else _channel_values(picked.bias, channels, scalar, layer.name, "bias")
+    return Affine(a, b)
 
 
 def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: str) -> np.ndarray:

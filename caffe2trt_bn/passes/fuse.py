@@ -29,8 +29,10 @@ from .batchnorm import (
     BATCHNORM_TYPES,
     Affine,
     BatchNormStats,
+    affine_blobs,
     batch_norm_param,
     bn_affine,
+    bvlc_blobs,
     check_supported,
     per_channel_reason,
     read_batchnorm,
@@ -290,45 +292,34 @@ class _Common:
 def _common_form(index: int, group: Group, net: Net) -> _Common | None:
     """The blobs of a group that :func:`_bulk_affines` computes: a BVLC BatchNorm with a
     nonzero factor, then per-channel (not scalar) Scale/Bias layers whose blob counts
-    and sizes fit.  None for anything else, which :func:`group_affine` then handles
-    (and reports)."""
+    and sizes fit.  The blobs are picked by the general path's own readers
+    (:func:`batchnorm.bvlc_blobs`, :func:`batchnorm.affine_blobs`); where one of them
+    raises, or for anything else, None: :func:`group_affine`'s steps then handle (and
+    report) the group."""
     try:
-        stored = net.model.layer(group.bn.name)
-        if group.bn.type != "BatchNorm" or stored is None or len(stored.blobs) != 3:
-            return None
-        bn_param = batch_norm_param(group.bn)
-        if bn_param.scale_bias:
-            return None
-        mean, var, factor = (blob.data for blob in stored.blobs)
+        blobs = net.blobs(group.bn)
+        if group.bn.type != "BatchNorm" or len(blobs) != 3:
+            return None  # another variant (NVIDIA Caffe, the BN forks): group_affine reads it
+        mean, var, s = bvlc_blobs(group.bn, blobs)
         channels = mean.size
-        if factor.size != 1 or var.size != channels:
-            return None
-        s = float(factor[0])
         if s == 0 or not math.isfinite(s):
             return None
         later: list[tuple[np.ndarray | None, np.ndarray | None]] = []
         for layer in group.layers[1:]:
-            stored = net.model.layer(layer.name)
-            if stored is None:
-                return None
-            blobs = stored.blobs
             param = layer_params(layer)
             assert isinstance(param, (ScaleParameter, BiasParameter))
             if param.num_axes == 0:
                 return None
-            if layer.type == "Scale":
-                assert isinstance(param, ScaleParameter)
-                bias_term = param.bias_term
-                if len(blobs) != (2 if bias_term else 1):
-                    return None
-                later.append((blobs[0].data, blobs[1].data if bias_term else None))
-            elif layer.type == "Bias" and len(blobs) == 1:
-                later.append((None, blobs[0].data))
-            else:
-                return None
+            picked = affine_blobs(layer, net.blobs(layer))
+            later.append(
+                (
+                    None if picked.scale is None else picked.scale.data,
+                    None if picked.bias is None else picked.bias.data,
+                )
+            )
             if any(values is not None and values.size != channels for values in later[-1]):
                 return None
-        eps = bn_param.eps
+        eps = batch_norm_param(group.bn).eps
     except Caffe2TrtError:
         return None  # group_affine meets the same error in net order
     return _Common(index, channels, eps, 1.0 / s, mean, var, later)
