@@ -26,8 +26,7 @@ Every layer this project fuses computes, per channel ``c`` of axis 1,
   - ``BN`` of SegNet: 2 blobs ``scale, shift``.  In ``bn_param { bn_mode: INFERENCE }``
     they are the folded map ``a = scale``, ``b = shift``; in the default LEARN mode the
     layer normalises each batch with its own statistics and no constant map exists.
-* ``Scale`` with one bottom: ``a = blobs[0]``, ``b = blobs[1]`` when ``bias_term``.
-* ``Bias`` with one bottom: ``a = 1``, ``b = blobs[0]``.
+* ``Scale`` and ``Bias`` with one bottom: see :mod:`.scale_bias`.
 
 Composition (:meth:`Affine.then`) is ``a = a1*a2``, ``b = a2*b1 + b2``, all in float64;
 results are rounded to float32 once, at the end.
@@ -42,10 +41,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..io.caffemodel import Blob, CaffeModel
 from ..errors import Diagnostic, GraphError, ModelValueError
-from ..ir.graph import Graph, Layer
+from ..io.caffemodel import Blob, CaffeModel
 from ..ir import schema
+from ..ir.graph import Graph, Layer
 from ..ir.params import has, layer_params
 from ..ir.registry import Registry
 from ..policy import entry_point
@@ -83,7 +82,7 @@ class Affine:
     def channels(self) -> int:
         return int(self.a.size)
 
-    def then(self, other: "Affine") -> "Affine":
+    def then(self, other: Affine) -> Affine:
         """This map followed by ``other``: ``a = a1*a2``, ``b = a2*b1 + b2``."""
         return Affine(self.a * other.a, other.a * self.b + other.b)
 
@@ -372,11 +371,11 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
         eps = written_eps
     stats = BatchNormStats(
         variant,
-        _values(mean, layer.name, "mean"),
-        _values(var, layer.name, "variance"),
+        finite_values(mean, layer.name, "mean"),
+        finite_values(var, layer.name, "variance"),
         eps,
-        gamma=_values(gamma, layer.name, "scale"),
-        beta=_values(beta, layer.name, "bias"),
+        gamma=finite_values(gamma, layer.name, "scale"),
+        beta=finite_values(beta, layer.name, "bias"),
         diagnostics=diagnostics,
     )
     check_stats(stats, layer.name)
@@ -395,7 +394,7 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
                 f"channel mismatch: BN blobs (slope, bias, mean, var) hold {sizes} values", layer=layer.name
             )
         names = ("slope", "bias", "mean", "variance")
-        slope, bias, mean, var = (_values(b, layer.name, what) for b, what in zip(blobs, names))
+        slope, bias, mean, var = (finite_values(b, layer.name, what) for b, what in zip(blobs, names))
         eps = param.eps
         stats = BatchNormStats("bn-tsn", mean, var, eps, gamma=slope, beta=bias)
         check_stats(stats, layer.name)
@@ -411,8 +410,8 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
             )
         if sizes[0] != sizes[1]:
             raise ModelValueError(f"channel mismatch: scale has {sizes[0]} values, shift {sizes[1]}", layer=layer.name)
-        scale = _values(blobs[0], layer.name, "scale")
-        shift = _values(blobs[1], layer.name, "shift")
+        scale = finite_values(blobs[0], layer.name, "scale")
+        shift = finite_values(blobs[1], layer.name, "shift")
         n = scale.size
         return BatchNormStats("bn-segnet", np.zeros(n), np.ones(n), 0.0, gamma=scale, beta=shift, folded=True)
     raise ModelValueError(
@@ -426,7 +425,7 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
 BATCHNORM_TYPES = frozenset(BATCHNORM_READERS.types())
 
 
-def _values(blob: Blob, layer: str, what: str) -> np.ndarray:
+def finite_values(blob: Blob, layer: str, what: str) -> np.ndarray:
     """A blob's values widened exactly to float64 (float16 and float32 included), all finite."""
     values = blob.data.astype(np.float64)
     _check_finite(values, what, layer)
@@ -522,110 +521,3 @@ def use_global_stats(layer: Layer) -> bool | None:
     """The explicit ``batch_norm_param.use_global_stats``, or None when unset."""
     param = batch_norm_param(layer)
     return param.use_global_stats if has(param, "use_global_stats") else None
-
-
-# --- Scale and Bias -----------------------------------------------------------------
-
-
-def per_channel_reason(layer: Layer) -> str | None:
-    """Why a one-bottom Scale/Bias is not a per-channel map on axis 1, or None if it is.
-
-    ``num_axes: 0`` is a scalar (broadcast to every channel).  Otherwise ``num_axes``
-    must be 1 and the axis 1: more axes, or a negative axis, depend on the blob's shape,
-    which a prototxt does not state, so such layers stay separate rather than be guessed.
-    """
-    if len(layer.bottoms) != 1:
-        return f"{layer.type} {layer.name!r} has {len(layer.bottoms)} bottoms (its scale is data, not a constant)"
-    if len(layer.tops) != 1:
-        return f"{layer.type} {layer.name!r} has {len(layer.tops)} tops"
-    param = layer_params(layer)
-    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    num_axes = param.num_axes
-    if num_axes == 0:
-        return None
-    if num_axes != 1:
-        # -1 or 2+ covers the axes after the channels too, unless they all have size 1,
-        # which a prototxt does not state.
-        return f"{layer.type} {layer.name!r} covers num_axes {num_axes}, more than the channel axis"
-    axis = param.axis
-    if axis != 1:
-        return f"{layer.type} {layer.name!r} works on axis {axis}, not the channel axis 1"
-    return None
-
-
-@dataclass(frozen=True)
-class AffineBlobs:
-    """The stored blobs of a Scale or Bias layer: ``scale`` (None: ones) and ``bias``
-    (None: zeros)."""
-
-    scale: Blob | None
-    bias: Blob | None
-
-
-#: A Scale or Bias layer's blob layout: ``(layer, params, blobs) -> AffineBlobs``.
-AffineLayout = Callable[[Layer, "schema.ScaleParameter | schema.BiasParameter", Sequence[Blob]], AffineBlobs]
-
-#: The one-bottom per-channel layers a group may end with, by type: which of their
-#: blobs is the scale and which the bias (read once for the general path,
-#: :func:`scale_bias_affine`, and the grouped one in :mod:`.fuse`).
-AFFINE_LAYERS: Registry[AffineLayout] = Registry("affine layout", missing="is not a Scale or Bias")
-
-
-def affine_blobs(layer: Layer, blobs: Sequence[Blob]) -> AffineBlobs:
-    """The scale and bias blobs of a Scale or Bias layer (:data:`AFFINE_LAYERS`);
-    :class:`ModelValueError` for a blob count that does not fit."""
-    param = layer_params(layer)
-    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    return AFFINE_LAYERS.handler(layer)(layer, param, blobs)
-
-
-@AFFINE_LAYERS.register("Scale")
-def _scale_blobs(
-    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob]
-) -> AffineBlobs:
-    """``blobs[0]`` scales; ``blobs[1]`` is the bias with ``bias_term``."""
-    assert isinstance(param, schema.ScaleParameter)
-    bias_term = param.bias_term
-    want = 2 if bias_term else 1
-    if len(blobs) != want:
-        raise ModelValueError(
-            f"Scale with bias_term: {'true' if bias_term else 'false'} needs {want} blob(s) "
-            f"but the caffemodel holds {len(blobs)}",
-            layer=layer.name,
-        )
-    return AffineBlobs(blobs[0], blobs[1] if bias_term else None)
-
-
-@AFFINE_LAYERS.register("Bias")
-def _bias_blobs(
-    layer: Layer, param: schema.ScaleParameter | schema.BiasParameter, blobs: Sequence[Blob]
-) -> AffineBlobs:
-    """``blobs[0]`` is the bias."""
-    if len(blobs) != 1:
-        raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
-    return AffineBlobs(None, blobs[0])
-
-
-def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
-    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
-    param = layer_params(layer)
-    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    scalar = param.num_axes == 0
-    picked = affine_blobs(layer, blobs)
-    ones = picked.scale is None
-    a = np.ones(channels) if ones else _channel_values(picked.scale, channels, scalar, layer.name, "scale")
-    b = np.zeros(channels) if picked.bias is None else _channel_values(picked.bias, channels, scalar, layer.name, "bias")
-    return Affine(a, b)
-
-
-def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: str) -> np.ndarray:
-    """Blob values as float64 per channel; a ``num_axes: 0`` scalar is broadcast."""
-    values = _values(blob, layer, what)
-    if scalar and values.size == 1:
-        values = np.full(channels, values[0])
-    elif values.size != channels:
-        raise ModelValueError(
-            f"channel mismatch: {what} has {values.size} values (shape {blob.shape}) but the BatchNorm before it has {channels} channels",
-            layer=layer,
-        )
-    return values

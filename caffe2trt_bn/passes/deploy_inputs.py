@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, GraphError
 from ..io.prototxt import Node
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .deploy import DeployPlan
 
 #: ``input_shape`` argument: one shape for the first input, or shapes by blob name.
-InputShapes = Union[Sequence[int], Mapping[str, Sequence[int]], None]
+InputShapes = Sequence[int] | Mapping[str, Sequence[int]] | None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ directly after ``N``).  A layer joins the group only when all of these hold:
 * it has one bottom and one top (a two-bottom Scale multiplies by data, e.g. a
   squeeze-excitation gate, and never becomes constants);
 * it works per channel on axis 1 (``axis: 1``, the default) or is a scalar
-  (``num_axes: 0``), see :func:`batchnorm.per_channel_reason`.
+  (``num_axes: 0``), see :func:`scale_bias.per_channel_reason`.
 
 The merged map is ``a = a1*a2``, ``b = a2*b1 + b2`` (then ``+ b3`` for a Bias),
 computed in float64 and rounded to float32 once.  A BatchNorm that cannot pair is a
@@ -25,25 +25,23 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
+from ..ir.graph import Graph, Layer, Value
+from ..ir.net import Net, net_diagnostics
+from ..ir.params import field_diagnostics, layer_params
+from ..ir.schema import BiasParameter, ScaleParameter
 from .batchnorm import (
     BATCHNORM_TYPES,
     Affine,
     BatchNormStats,
-    affine_blobs,
     batch_norm_param,
     bn_affine,
     bvlc_blobs,
     check_supported,
-    per_channel_reason,
     read_batchnorm,
-    scale_bias_affine,
     use_global_stats,
 )
-from ..errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
-from ..ir.graph import Graph, Layer, Value
-from ..ir.params import field_diagnostics, layer_params
-from ..ir.schema import BiasParameter, ScaleParameter
-from ..ir.net import Net, net_diagnostics
+from .scale_bias import affine_blobs, per_channel_reason, scale_bias_affine
 
 #: The largest finite float32: merged values up to it are representable as weights.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -293,7 +291,7 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
     """The blobs of a group that :func:`_bulk_affines` computes: a BVLC BatchNorm with a
     nonzero factor, then per-channel (not scalar) Scale/Bias layers whose blob counts
     and sizes fit.  The blobs are picked by the general path's own readers
-    (:func:`batchnorm.bvlc_blobs`, :func:`batchnorm.affine_blobs`); where one of them
+    (:func:`batchnorm.bvlc_blobs`, :func:`scale_bias.affine_blobs`); where one of them
     raises, or for anything else, None: :func:`group_affine`'s steps then handle (and
     report) the group."""
     try:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
 from ..errors import Diagnostic, NoBatchNormError
 from ..ir.net import Net, load_net
 from ..policy import entry_point, report
+from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
 from .fuse import Group, compute_groups
 
 

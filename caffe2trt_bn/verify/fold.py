@@ -221,7 +221,7 @@ def _register_bias_layer(cv2: object) -> bool:
             self.num_axes = int(params.get("num_axes", DEFAULT_BiasParameter.num_axes))
             self.bias = np.asarray(blobs[0]).reshape(-1) if blobs else np.zeros(1, np.float32)
 
-        def getMemoryShapes(self, inputs: list[list[int]]) -> list[list[int]]:  # noqa: N802 (OpenCV API)
+        def getMemoryShapes(self, inputs: list[list[int]]) -> list[list[int]]:  # OpenCV's name
             return [inputs[0]]
 
         def forward(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -233,6 +233,6 @@ def _register_bias_layer(cv2: object) -> bool:
 
     try:
         cv2.dnn_registerLayer("Bias", BiasLayer)  # type: ignore[attr-defined]
-    except Exception:  # an older OpenCV without custom layers: Bias nets then fail to load
+    except Exception:  # noqa: BLE001 (an older OpenCV without custom layers: Bias nets then fail to load)
         return False
     return True

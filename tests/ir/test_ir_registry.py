@@ -8,8 +8,9 @@ from caffe2trt_bn.errors import Caffe2TrtError, GraphError, NoHandlerError
 from caffe2trt_bn.io.prototxt import parse
 from caffe2trt_bn.ir.graph import build_graph
 from caffe2trt_bn.ir.registry import DuplicateHandlerError, Registry
-from caffe2trt_bn.passes.batchnorm import AFFINE_LAYERS, BATCHNORM_READERS, BATCHNORM_TYPES, read_batchnorm
+from caffe2trt_bn.passes.batchnorm import BATCHNORM_READERS, BATCHNORM_TYPES, read_batchnorm
 from caffe2trt_bn.passes.fold_weights import PRODUCERS
+from caffe2trt_bn.passes.scale_bias import AFFINE_LAYERS
 
 NET = """name: "n"
 input: "data"
