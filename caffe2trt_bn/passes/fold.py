@@ -24,7 +24,15 @@ earlier group (BatchNorm after BatchNorm) joins that group's target.
 
 Nothing is written before everything has been computed and checked: the prototxt edit
 is done on the lossless tree (comments and unknown fields stay), the caffemodel is
-written by :mod:`.export.caffe`, which copies every untouched layer byte for byte.
+written by :mod:`caffe2trt_bn.io.caffemodel_writer`, which copies every untouched layer
+byte for byte.
+
+The fold is in parts, by job: this module is the API (:func:`fold`, :func:`plan_fold`,
+the writing of both outputs); :mod:`.fold_plan` decides where each group goes
+(:func:`place_groups`, shared with the ONNX export); :mod:`.fold_weights` edits the
+producers' blobs, each producer type's weight layout registered in its ``PRODUCERS``
+registry; :mod:`.fold_prototxt` edits the prototxt; ``caffe2trt_bn.verify.fold`` checks
+a fold in OpenCV dnn (``fold --verify``).
 
 Decisions worth knowing:
 
