@@ -16,7 +16,8 @@ Matching is separated from editing: :func:`plan_deploy` reads a document and ret
 :class:`DeployPlan` (which layers go, which fields change, the ``Input`` layer to add)
 without touching it; :func:`apply_plan` performs the plan; :func:`rewrite` does both on
 a document the caller owns, :func:`deploy_document` on a copy, so the caller's document
-is never modified.
+is never modified.  The walk over the net is :mod:`.deploy_walk`; the ``Input`` layer
+and its shapes are :mod:`.deploy_inputs`.
 
 Rules and choices
 -----------------
