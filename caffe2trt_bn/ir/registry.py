@@ -103,7 +103,8 @@ class Registry(Generic[H]):
 
     def get(self, layer_type: str) -> H | None:
         """The handler of ``layer_type``, or None."""
-        self._load()
+        if self._loader is not None:  # (inlined: looked up once per layer on hot paths)
+            self._loader()
         return self._handlers.get(layer_type)
 
     def __contains__(self, layer_type: object) -> bool:
@@ -123,7 +124,9 @@ class Registry(Generic[H]):
         """The handler of ``layer``'s type; :class:`NoHandlerError` naming the file
         (``file``, else the layer node's), the layer's line, the layer and its type when
         there is none."""
-        found = self.get(layer.type)
+        if self._loader is not None:
+            self._loader()
+        found = self._handlers.get(layer.type)
         if found is None:
             node = layer.node
             raise NoHandlerError(

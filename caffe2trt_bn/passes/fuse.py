@@ -41,7 +41,7 @@ from .batchnorm import (
     read_batchnorm,
     use_global_stats,
 )
-from .scale_bias import affine_blobs, per_channel_reason, scale_bias_affine
+from .scale_bias import AFFINE_LAYERS, per_channel_reason, scale_bias_affine
 
 #: The largest finite float32: merged values up to it are representable as weights.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -291,7 +291,7 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
     """The blobs of a group that :func:`_bulk_affines` computes: a BVLC BatchNorm with a
     nonzero factor, then per-channel (not scalar) Scale/Bias layers whose blob counts
     and sizes fit.  The blobs are picked by the general path's own readers
-    (:func:`batchnorm.bvlc_blobs`, :func:`scale_bias.affine_blobs`); where one of them
+    (:func:`batchnorm.bvlc_blobs`, :data:`scale_bias.AFFINE_LAYERS`); where one of them
     raises, or for anything else, None: :func:`group_affine`'s steps then handle (and
     report) the group."""
     try:
@@ -308,7 +308,7 @@ def _common_form(index: int, group: Group, net: Net) -> _Common | None:
             assert isinstance(param, (ScaleParameter, BiasParameter))
             if param.num_axes == 0:
                 return None
-            picked = affine_blobs(layer, net.blobs(layer))
+            picked = AFFINE_LAYERS.handler(layer)(layer, param, net.blobs(layer))
             later.append(
                 (
                     None if picked.scale is None else picked.scale.data,
