@@ -39,7 +39,7 @@ _EXPORTS = {
     "bn_to_scale": ".passes.batchnorm",
     "to_deploy": ".passes.deploy",
     "fold": ".passes.fold",
-    "verify_fold": ".passes.fold",
+    "verify_fold": ".verify.fold",
     "FoldResult": ".passes.fold",
     "FoldedGroup": ".passes.fold",
     "to_onnx": ".export.onnx",
@@ -71,8 +71,9 @@ if TYPE_CHECKING:
     from .export.onnx import OnnxReport, to_onnx
     from .passes.batchnorm import bn_to_scale
     from .passes.deploy import to_deploy
-    from .passes.fold import FoldedGroup, FoldResult, fold, verify_fold
+    from .passes.fold import FoldedGroup, FoldResult, fold
     from .passes.scale_weights import ScaleWeights, extract
+    from .verify.fold import verify_fold
 
 
 def __getattr__(name: str) -> Any:

@@ -92,6 +92,24 @@ class GraphError(Caffe2TrtError):
     code: ClassVar[str] = "graph"
 
 
+class NoHandlerError(GraphError):
+    """A layer whose type has no handler for the job at hand (a
+    :class:`~caffe2trt_bn.ir.registry.Registry` lookup): ``layer_type`` names it.  Its
+    ``code`` is :class:`GraphError`'s: it is a net the job cannot take."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        layer_type: str,
+        file: str | Path | None = None,
+        layer: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message, file=file, layer=layer, line=line)
+        self.layer_type = layer_type
+
+
 class ModelValueError(Caffe2TrtError):
     """Weights that cannot give a usable result: NaN/Inf, non-positive variance, bad sizes."""
 

@@ -26,7 +26,6 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-import numpy as np
 
 from ..errors import (
     INFO,
@@ -39,7 +38,7 @@ from ..errors import (
     StrictModeError,
     summarize,
 )
-from ..gcpause import gc_paused
+from ..policy import entry_point
 
 PROG = "caffe-bn-merge"
 
@@ -228,18 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail(f"{PROG}: error: unknown command {args[0]!r}; did you mean {close[0]!r}?", "usage", 2)
     caught = _catch_sigterm()
     try:
-        # Every bad value (NaN, Inf, overflow) is checked for explicitly and reported by
-        # name; numpy's own floating-point warnings would only add unnamed stderr lines.
-        # Model warnings are printed by each command; their Python form is for API users.
-        # A run loads one net and makes no reference cycles worth collecting: the cyclic
-        # collector stays paused throughout (its passes would walk the whole loaded net).
-        with np.errstate(all="ignore"), warnings.catch_warnings(), gc_paused():
-            warnings.simplefilter("ignore", Caffe2TrtWarning)
-            if module is not None:
-                return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
-            from .merge import run
-
-            return run(args)
+        return _run_command(module, args)
     except Caffe2TrtError as exc:
         return fail(f"{PROG}: error: {exc}", exc.code, 1, exc)
     except KeyboardInterrupt:
@@ -259,6 +247,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if caught:  # main() may run inside a longer-lived process
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@entry_point(issue=False)
+def _run_command(module: str | None, args: list[str]) -> int:
+    """Runs the command ``module`` (the merge when None) on ``args``, under the entry-point
+    policy (:mod:`caffe2trt_bn.policy`: the collector paused for the whole run, numpy's
+    floating-point warnings off).  Model warnings are printed by each command; their
+    Python form is for API users, so it is silenced here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Caffe2TrtWarning)
+        if module is not None:
+            return int(importlib.import_module(f".{module}", __name__).run(args[1:]))
+        from .merge import run
+
+        return run(args)
 
 
 def console() -> None:

@@ -30,7 +30,7 @@ from . import (
 
 
 def parser() -> argparse.ArgumentParser:
-    from ..passes.fold import VERIFY_RTOL
+    from ..verify.fold import VERIFY_RTOL
 
     p = ArgumentParser(
         prog=f"{PROG} fold",
@@ -84,8 +84,9 @@ def run(argv: Sequence[str]) -> int:
     if not (math.isfinite(args.rtol) and args.rtol >= 0):
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
+    from ..passes.fold import fold
+    from ..verify.fold import OPENCV_HINT, opencv_available, verify_fold
     from ..ir.net import DUPLICATE_STORED_LAYER
-    from ..passes.fold import OPENCV_HINT, fold, opencv_available, verify_fold
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.

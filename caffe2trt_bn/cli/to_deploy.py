@@ -78,10 +78,8 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) > 1 and any(blob is None for blob, _ in shapes):
         p.error("with several --input-shape options, name each blob: BLOB=N,C,H,W")
 
-    from ..errors import enforce_strict
     from ..io.atomic import check_output_path, write_bytes_atomic
-    from ..io.prototxt import parse_file
-    from ..passes.deploy import rewrite
+    from ..passes.deploy import deploy_file
 
     if not to_stdout:
         check_output_path(args.output, [args.prototxt])  # fails before any work is done
@@ -89,10 +87,8 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) == 1 and shapes[0][0] is None:
         input_shape = shapes[0][1]
     elif shapes:
-        input_shape = dict(shapes)
-    doc = parse_file(args.prototxt)
-    result = rewrite(doc, input_shape)
-    enforce_strict(result.diagnostics, args.strict)
+        input_shape = {blob: shape for blob, shape in shapes}
+    result = deploy_file(args.prototxt, input_shape, strict=args.strict)
     print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     data = result.text.encode("utf-8")
     if to_stdout:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Caffe2TrtError, OutputError
+from ..policy import entry_point
 
 if TYPE_CHECKING:
     from ..passes.scale_weights import ScaleWeights
@@ -71,6 +72,7 @@ def check_unique(weights: Sequence[ScaleWeights], fmt: str, stored_names: Callab
             raise OutputError(message, layer=w.name)
 
 
+@entry_point
 def save(weights: Sequence[ScaleWeights], path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
     """Writes ``weights`` to ``path`` in the format its suffix names (.h5/.hdf5, .npz, .wts).
 

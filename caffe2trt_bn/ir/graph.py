@@ -37,6 +37,38 @@ class Value:
         return self.blob if self.version == 0 else f"{self.blob}#{self.version}"
 
 
+class BlobVersions:
+    """The newest version of every blob name as a net is walked in execution order: a
+    bottom reads :meth:`read`, a top writes :meth:`write` (a new version of the name).
+
+    The one versioning of blob names: :func:`build_graph` and the deploy rewrite's walk
+    both resolve bottoms through it.
+    """
+
+    __slots__ = ("current",)
+
+    def __init__(self) -> None:
+        self.current: dict[str, Value] = {}
+
+    def read(self, blob: str) -> Value | None:
+        """The version of ``blob`` a reader sees now, or None if nothing wrote it."""
+        return self.current.get(blob)
+
+    def write(self, blob: str) -> Value:
+        """A new version of ``blob`` (0 for its first write), now the current one."""
+        previous = self.current.get(blob)
+        # Created without the frozen dataclass's __init__: a net has a version per output.
+        value = _new_value(Value)
+        _set_field(value, "blob", blob)
+        _set_field(value, "version", 0 if previous is None else previous.version + 1)
+        self.current[blob] = value
+        return value
+
+
+_new_value = object.__new__
+_set_field = object.__setattr__
+
+
 @dataclass
 class Layer:
     """A layer of the deploy net with its resolved input and output values.
@@ -166,8 +198,8 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
     Raises :class:`GraphError` for duplicate names of layers whose weights are read
     (:data:`NAMED_WEIGHTS`) and for bottoms that no earlier layer or net input produces.
     Every model load builds the graph, so each layer is read by :class:`_LayerReader`
-    (one pass over its fields where it can) and blob versions are created without the
-    frozen dataclass's ``__init__``.
+    (one pass over its fields where it can) and blob versions are created through
+    :class:`BlobVersions` (without the frozen dataclass's ``__init__``).
     """
     path = doc.path
     layer_nodes = doc.all("layer")
@@ -179,18 +211,17 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
         what = "the file is empty" if not doc.children else "defines no layers"
         raise GraphError(f"{what}: not a Caffe net prototxt", file=path)
     reader = _LayerReader(net_state(doc, phase), v1)
-    current: dict[str, Value] = {}
+    versions = BlobVersions()
+    current, write = versions.current, versions.write
     producer: dict[Value, Layer | None] = {}
     readers: dict[Value, list[Layer]] = {}
     net_inputs = doc.get_strings("input")
     for blob in net_inputs:
-        value = Value(blob, 0)
+        value = Value(blob, 0)  # an input named twice is one value
         current[blob] = value
         producer[value] = None
     layers: list[Layer] = []
     seen: dict[str, tuple[Node, str]] = {}
-    new_value = object.__new__
-    set_field = object.__setattr__
     for node in v1_nodes if v1 else layer_nodes:
         read = reader.read(node)
         if read is None:
@@ -219,11 +250,7 @@ def build_graph(doc: Document, phase: str = "TEST") -> Graph:
             inputs.append(read_value)
             readers.setdefault(read_value, []).append(layer)
         for blob in tops:
-            previous = current.get(blob)
-            value = new_value(Value)
-            set_field(value, "blob", blob)
-            set_field(value, "version", 0 if previous is None else previous.version + 1)
-            current[blob] = value
+            value = write(blob)
             producer[value] = layer
             outputs.append(value)
         layers.append(layer)

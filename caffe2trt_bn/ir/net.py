@@ -11,7 +11,6 @@ import os
 from dataclasses import dataclass
 
 from ..errors import Diagnostic, GraphError
-from ..gcpause import gc_paused
 from ..io.caffemodel import Blob, CaffeModel, ModelLayer, read_caffemodel
 from ..io.prototxt import Document, parse_file
 from .graph import Graph, Layer, build_graph
@@ -55,12 +54,11 @@ def load_net(prototxt: str | os.PathLike[str], caffemodel: str | os.PathLike[str
     known by the name Caffe gives it (protobuf keeps the last of repeated ``name``
     fields, which only a full decode sees) before any lookup by name.
     """
-    with gc_paused():
-        doc = parse_file(prototxt)
-        graph = build_graph(doc)
-        model = read_caffemodel(caffemodel)
-        model.check()
-        return Net(doc=doc, graph=graph, model=model)
+    doc = parse_file(prototxt)
+    graph = build_graph(doc)
+    model = read_caffemodel(caffemodel)
+    model.check()
+    return Net(doc=doc, graph=graph, model=model)
 
 
 def net_diagnostics(net: Net) -> list[Diagnostic]:

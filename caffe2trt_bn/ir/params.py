@@ -47,6 +47,7 @@ __all__ = [
     "field_line",
     "field_node",
     "has",
+    "layer_name",
     "layer_params",
     "layer_rules",
     "param",
@@ -423,6 +424,12 @@ def layer_params(layer: LayerLike, expected: type[Message] = Message) -> Message
     """
     field_name, cls = LAYER_PARAMS[layer.type]
     return _expect(_read_layer_field(layer, field_name, cls), expected, layer)
+
+
+def layer_name(node: Node) -> str:
+    """The ``name`` of the layer node ``node``, Caffe's default (empty) when absent: for
+    the code that holds a layer's node, not a read layer."""
+    return node.get_string("name", _LAYER_FIELDS["name"].default)
 
 
 @overload

@@ -26,8 +26,7 @@ Every layer this project fuses computes, per channel ``c`` of axis 1,
   - ``BN`` of SegNet: 2 blobs ``scale, shift``.  In ``bn_param { bn_mode: INFERENCE }``
     they are the folded map ``a = scale``, ``b = shift``; in the default LEARN mode the
     layer normalises each batch with its own statistics and no constant map exists.
-* ``Scale`` with one bottom: ``a = blobs[0]``, ``b = blobs[1]`` when ``bias_term``.
-* ``Bias`` with one bottom: ``a = 1``, ``b = blobs[0]``.
+* ``Scale`` and ``Bias`` with one bottom: see :mod:`.scale_bias`.
 
 Composition (:meth:`Affine.then`) is ``a = a1*a2``, ``b = a2*b1 + b2``, all in float64;
 results are rounded to float32 once, at the end.
@@ -36,27 +35,25 @@ results are rounded to float32 once, at the end.
 from __future__ import annotations
 
 import functools
-
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..io.caffemodel import Blob, CaffeModel
 from ..errors import Diagnostic, GraphError, ModelValueError
-from ..ir.graph import Graph, Layer
+from ..io.caffemodel import Blob, CaffeModel
 from ..ir import schema
+from ..ir.graph import Graph, Layer
 from ..ir.params import has, layer_params
+from ..ir.registry import Registry
+from ..policy import entry_point
 
 #: Caffe's default ``batch_norm_param.eps``, as the float32 Caffe actually uses.
 DEFAULT_EPS = schema.BatchNormParameter.FIELDS["eps"].default
 
 #: NVIDIA Caffe's BatchNorm computes with ``max(eps, 1e-5)`` (cuDNN's minimum), in float32.
 NVCAFFE_MIN_EPS = DEFAULT_EPS
-
-#: Layer types this project treats as batch normalisation.
-BATCHNORM_TYPES = frozenset({"BatchNorm", "BN"})
 
 #: Storage conventions :func:`read_batchnorm` recognises (``BatchNormStats.variant``).
 VARIANTS: dict[str, str] = {
@@ -85,7 +82,7 @@ class Affine:
     def channels(self) -> int:
         return int(self.a.size)
 
-    def then(self, other: "Affine") -> "Affine":
+    def then(self, other: Affine) -> Affine:
         """This map followed by ``other``: ``a = a1*a2``, ``b = a2*b1 + b2``."""
         return Affine(self.a * other.a, other.a * self.b + other.b)
 
@@ -145,9 +142,7 @@ def bn_affine(
     return Affine(a, b)
 
 
-# Every value that numpy could warn about (overflow, NaN) is checked explicitly and
-# refused by name, so numpy need not warn.
-@np.errstate(all="ignore")
+@entry_point
 def bn_to_scale(
     mean: np.ndarray,
     var: np.ndarray,
@@ -239,26 +234,42 @@ def batch_norm_param(layer: Layer) -> schema.BatchNormParameter:
     return param
 
 
+#: A batch normalisation reader: ``(layer, blobs) -> BatchNormStats``.
+BatchNormReader = Callable[[Layer, Sequence[Blob]], BatchNormStats]
+
+#: The readers of the batch normalisation layer types, by type: the type says which
+#: parameter message applies, the reader tells the variants apart by their blobs.
+BATCHNORM_READERS: Registry[BatchNormReader] = Registry(
+    "batch normalisation reader", missing="is not a supported batch normalisation"
+)
+
+
 def read_batchnorm(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """Interprets a BatchNorm-like layer's prototxt parameters and caffemodel blobs.
 
-    The layer type says which parameter message applies (``batch_norm_param`` for
-    ``BatchNorm``, ``bn_param`` for ``BN``); the blob count and sizes say which fork
-    wrote the blobs (see :data:`VARIANTS`).  Raises :class:`ModelValueError` for blobs
-    that fit no known layout or fit two of them.
+    The layer type says which reader applies (:data:`BATCHNORM_READERS`:
+    ``batch_norm_param`` for ``BatchNorm``, ``bn_param`` for ``BN``); the blob count and
+    sizes say which fork wrote the blobs (see :data:`VARIANTS`).  Raises
+    :class:`ModelValueError` for blobs that fit no known layout or fit two of them, and
+    :class:`~caffe2trt_bn.errors.NoHandlerError` for a type without a reader.
     """
-    if layer.type == "BatchNorm":
-        if len(blobs) == 5:
-            return _read_nvcaffe(layer, blobs)
-        return _read_bvlc(layer, blobs)
-    if layer.type == "BN":
-        return _read_bn(layer, blobs)
-    raise GraphError(f"layer type {layer.type!r} is not a supported batch normalisation", layer=layer.name)
+    return BATCHNORM_READERS.handler(layer)(layer, blobs)
 
 
-def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+@BATCHNORM_READERS.register("BatchNorm")
+def _read_batchnorm_layer(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    """``BatchNorm``: BVLC's 3 blobs, or NVIDIA Caffe's 5 (see :data:`VARIANTS`)."""
+    if len(blobs) == 5:
+        return _read_nvcaffe(layer, blobs)
+    return _read_bvlc(layer, blobs)
+
+
+def bvlc_blobs(layer: Layer, blobs: Sequence[Blob]) -> tuple[np.ndarray, np.ndarray, float]:
+    """BVLC BatchNorm's stored ``mean*s``, ``var*s`` and ``s``, as stored (not yet checked
+    for finite values): the blob layout, read once for the general path
+    (:func:`read_batchnorm`) and the grouped one (:mod:`.fuse`).  Raises
+    :class:`ModelValueError` for blobs that are not that layout."""
     param = batch_norm_param(layer)
-    eps = param.eps
     if len(blobs) != 3:
         raise ModelValueError(
             f"BatchNorm needs 3 blobs (BVLC: mean*s, var*s, s) or 5 (NVIDIA Caffe with scale and bias) "
@@ -278,7 +289,12 @@ def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
         raise ModelValueError(
             f"channel mismatch: mean has {mean_s.size} channels, variance {var_s.size}", layer=layer.name
         )
-    s = float(s_blob[0])
+    return mean_s, var_s, float(s_blob[0])
+
+
+def _read_bvlc(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
+    eps = batch_norm_param(layer).eps
+    mean_s, var_s, s = bvlc_blobs(layer, blobs)
     diagnostics: list[Diagnostic] = []
     if not np.isfinite(s):
         raise ModelValueError(f"moving-average factor s is {s}", layer=layer.name)
@@ -355,17 +371,18 @@ def _read_nvcaffe(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
         eps = written_eps
     stats = BatchNormStats(
         variant,
-        _values(mean, layer.name, "mean"),
-        _values(var, layer.name, "variance"),
+        finite_values(mean, layer.name, "mean"),
+        finite_values(var, layer.name, "variance"),
         eps,
-        gamma=_values(gamma, layer.name, "scale"),
-        beta=_values(beta, layer.name, "bias"),
+        gamma=finite_values(gamma, layer.name, "scale"),
+        beta=finite_values(beta, layer.name, "bias"),
         diagnostics=diagnostics,
     )
     check_stats(stats, layer.name)
     return stats
 
 
+@BATCHNORM_READERS.register("BN")
 def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     """The ``BN`` layer type: TSN/Inception-BN with 4 blobs, SegNet with 2."""
     param = layer_params(layer)
@@ -377,7 +394,7 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
                 f"channel mismatch: BN blobs (slope, bias, mean, var) hold {sizes} values", layer=layer.name
             )
         names = ("slope", "bias", "mean", "variance")
-        slope, bias, mean, var = (_values(b, layer.name, what) for b, what in zip(blobs, names))
+        slope, bias, mean, var = (finite_values(b, layer.name, what) for b, what in zip(blobs, names))
         eps = param.eps
         stats = BatchNormStats("bn-tsn", mean, var, eps, gamma=slope, beta=bias)
         check_stats(stats, layer.name)
@@ -393,8 +410,8 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
             )
         if sizes[0] != sizes[1]:
             raise ModelValueError(f"channel mismatch: scale has {sizes[0]} values, shift {sizes[1]}", layer=layer.name)
-        scale = _values(blobs[0], layer.name, "scale")
-        shift = _values(blobs[1], layer.name, "shift")
+        scale = finite_values(blobs[0], layer.name, "scale")
+        shift = finite_values(blobs[1], layer.name, "shift")
         n = scale.size
         return BatchNormStats("bn-segnet", np.zeros(n), np.ones(n), 0.0, gamma=scale, beta=shift, folded=True)
     raise ModelValueError(
@@ -404,7 +421,11 @@ def _read_bn(layer: Layer, blobs: Sequence[Blob]) -> BatchNormStats:
     )
 
 
-def _values(blob: Blob, layer: str, what: str) -> np.ndarray:
+#: Layer types this project treats as batch normalisation: those with a reader.
+BATCHNORM_TYPES = frozenset(BATCHNORM_READERS.types())
+
+
+def finite_values(blob: Blob, layer: str, what: str) -> np.ndarray:
     """A blob's values widened exactly to float64 (float16 and float32 included), all finite."""
     values = blob.data.astype(np.float64)
     _check_finite(values, what, layer)
@@ -500,70 +521,3 @@ def use_global_stats(layer: Layer) -> bool | None:
     """The explicit ``batch_norm_param.use_global_stats``, or None when unset."""
     param = batch_norm_param(layer)
     return param.use_global_stats if has(param, "use_global_stats") else None
-
-
-# --- Scale and Bias -----------------------------------------------------------------
-
-
-def per_channel_reason(layer: Layer) -> str | None:
-    """Why a one-bottom Scale/Bias is not a per-channel map on axis 1, or None if it is.
-
-    ``num_axes: 0`` is a scalar (broadcast to every channel).  Otherwise ``num_axes``
-    must be 1 and the axis 1: more axes, or a negative axis, depend on the blob's shape,
-    which a prototxt does not state, so such layers stay separate rather than be guessed.
-    """
-    if len(layer.bottoms) != 1:
-        return f"{layer.type} {layer.name!r} has {len(layer.bottoms)} bottoms (its scale is data, not a constant)"
-    if len(layer.tops) != 1:
-        return f"{layer.type} {layer.name!r} has {len(layer.tops)} tops"
-    param = layer_params(layer)
-    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    num_axes = param.num_axes
-    if num_axes == 0:
-        return None
-    if num_axes != 1:
-        # -1 or 2+ covers the axes after the channels too, unless they all have size 1,
-        # which a prototxt does not state.
-        return f"{layer.type} {layer.name!r} covers num_axes {num_axes}, more than the channel axis"
-    axis = param.axis
-    if axis != 1:
-        return f"{layer.type} {layer.name!r} works on axis {axis}, not the channel axis 1"
-    return None
-
-
-def scale_bias_affine(layer: Layer, blobs: Sequence[Blob], channels: int) -> Affine:
-    """The affine of a one-bottom Scale or Bias layer over ``channels`` channels."""
-    param = layer_params(layer)
-    assert isinstance(param, (schema.ScaleParameter, schema.BiasParameter))
-    scalar = param.num_axes == 0
-    if layer.type == "Scale":
-        assert isinstance(param, schema.ScaleParameter)
-        bias_term = param.bias_term
-        want = 2 if bias_term else 1
-        if len(blobs) != want:
-            raise ModelValueError(
-                f"Scale with bias_term: {'true' if bias_term else 'false'} needs {want} blob(s) "
-                f"but the caffemodel holds {len(blobs)}",
-                layer=layer.name,
-            )
-        a = _channel_values(blobs[0], channels, scalar, layer.name, "scale")
-        b = _channel_values(blobs[1], channels, scalar, layer.name, "bias") if bias_term else np.zeros(channels)
-        return Affine(a, b)
-    if layer.type == "Bias":
-        if len(blobs) != 1:
-            raise ModelValueError(f"Bias needs 1 blob but the caffemodel holds {len(blobs)}", layer=layer.name)
-        return Affine(np.ones(channels), _channel_values(blobs[0], channels, scalar, layer.name, "bias"))
-    raise GraphError(f"layer type {layer.type!r} is not a Scale or Bias", layer=layer.name)
-
-
-def _channel_values(blob: Blob, channels: int, scalar: bool, layer: str, what: str) -> np.ndarray:
-    """Blob values as float64 per channel; a ``num_axes: 0`` scalar is broadcast."""
-    values = _values(blob, layer, what)
-    if scalar and values.size == 1:
-        values = np.full(channels, values[0])
-    elif values.size != channels:
-        raise ModelValueError(
-            f"channel mismatch: {what} has {values.size} values (shape {blob.shape}) but the BatchNorm before it has {channels} channels",
-            layer=layer,
-        )
-    return values

@@ -10,7 +10,7 @@ directly after ``N``).  A layer joins the group only when all of these hold:
 * it has one bottom and one top (a two-bottom Scale multiplies by data, e.g. a
   squeeze-excitation gate, and never becomes constants);
 * it works per channel on axis 1 (``axis: 1``, the default) or is a scalar
-  (``num_axes: 0``), see :func:`batchnorm.per_channel_reason`.
+  (``num_axes: 0``), see :func:`scale_bias.per_channel_reason`.
 
 The merged map is ``a = a1*a2``, ``b = a2*b1 + b2`` (then ``+ b3`` for a Bias),
 computed in float64 and rounded to float32 once.  A BatchNorm that cannot pair is a
@@ -25,23 +25,23 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
+from ..ir.graph import Graph, Layer, Value
+from ..ir.net import Net, net_diagnostics
+from ..ir.params import field_diagnostics, layer_params
+from ..ir.schema import BiasParameter, ScaleParameter
 from .batchnorm import (
     BATCHNORM_TYPES,
     Affine,
     BatchNormStats,
     batch_norm_param,
     bn_affine,
+    bvlc_blobs,
     check_supported,
-    per_channel_reason,
     read_batchnorm,
-    scale_bias_affine,
     use_global_stats,
 )
-from ..errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
-from ..ir.graph import Graph, Layer, Value
-from ..ir.params import field_diagnostics, layer_params
-from ..ir.schema import BiasParameter, ScaleParameter
-from ..ir.net import Net, net_diagnostics
+from .scale_bias import AFFINE_LAYERS, per_channel_reason, scale_bias_affine
 
 #: The largest finite float32: merged values up to it are representable as weights.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -154,8 +154,7 @@ def check_float32_range(affine: Affine) -> None:
     for what, values in (("scale", affine.a), ("shift", affine.b)):
         if np.abs(values).max(initial=0.0) <= FLOAT32_MAX:  # the usual case, in one pass (NaN fails it)
             continue
-        with np.errstate(over="ignore", invalid="ignore"):
-            bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
+        bad = np.flatnonzero(~np.isfinite(values.astype(np.float32)))
         if bad.size:
             c = int(bad[0])
             raise ModelValueError(
@@ -226,19 +225,16 @@ def group_outcomes(net: Net, groups: list[Group]) -> Iterator[GroupOutcome]:
     :func:`group_affine`'s steps one by one, in net order, so errors and warnings are
     the same as if every group had.
     """
-    # NaN/Inf are checked for explicitly and reported by name; numpy need not warn.
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        bulk = _bulk_affines(groups, net)
+    bulk = _bulk_affines(groups, net)
     by_output: dict[Value, ComputedGroup] = {}
     for index, group in enumerate(groups):
         outcome = GroupOutcome(group)
         done = bulk.get(index)
         try:
             if done is None:
-                with np.errstate(invalid="ignore", over="ignore"):
-                    outcome.stats = read_batchnorm(group.bn, net.blobs(group.bn))
-                    outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
-                    done = chain_affine(group, net, outcome.stats), outcome.stats
+                outcome.stats = read_batchnorm(group.bn, net.blobs(group.bn))
+                outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
+                done = chain_affine(group, net, outcome.stats), outcome.stats
             else:
                 outcome.stats = done[1]
                 outcome.diagnostics = _stats_diagnostics(group, outcome.stats, net)
@@ -294,45 +290,34 @@ class _Common:
 def _common_form(index: int, group: Group, net: Net) -> _Common | None:
     """The blobs of a group that :func:`_bulk_affines` computes: a BVLC BatchNorm with a
     nonzero factor, then per-channel (not scalar) Scale/Bias layers whose blob counts
-    and sizes fit.  None for anything else, which :func:`group_affine` then handles
-    (and reports)."""
+    and sizes fit.  The blobs are picked by the general path's own readers
+    (:func:`batchnorm.bvlc_blobs`, :data:`scale_bias.AFFINE_LAYERS`); where one of them
+    raises, or for anything else, None: :func:`group_affine`'s steps then handle (and
+    report) the group."""
     try:
-        stored = net.model.layer(group.bn.name)
-        if group.bn.type != "BatchNorm" or stored is None or len(stored.blobs) != 3:
-            return None
-        bn_param = batch_norm_param(group.bn)
-        if bn_param.scale_bias:
-            return None
-        mean, var, factor = (blob.data for blob in stored.blobs)
+        blobs = net.blobs(group.bn)
+        if group.bn.type != "BatchNorm" or len(blobs) != 3:
+            return None  # another variant (NVIDIA Caffe, the BN forks): group_affine reads it
+        mean, var, s = bvlc_blobs(group.bn, blobs)
         channels = mean.size
-        if factor.size != 1 or var.size != channels:
-            return None
-        s = float(factor[0])
         if s == 0 or not math.isfinite(s):
             return None
         later: list[tuple[np.ndarray | None, np.ndarray | None]] = []
         for layer in group.layers[1:]:
-            stored = net.model.layer(layer.name)
-            if stored is None:
-                return None
-            blobs = stored.blobs
             param = layer_params(layer)
             assert isinstance(param, (ScaleParameter, BiasParameter))
             if param.num_axes == 0:
                 return None
-            if layer.type == "Scale":
-                assert isinstance(param, ScaleParameter)
-                bias_term = param.bias_term
-                if len(blobs) != (2 if bias_term else 1):
-                    return None
-                later.append((blobs[0].data, blobs[1].data if bias_term else None))
-            elif layer.type == "Bias" and len(blobs) == 1:
-                later.append((None, blobs[0].data))
-            else:
-                return None
+            picked = AFFINE_LAYERS.handler(layer)(layer, param, net.blobs(layer))
+            later.append(
+                (
+                    None if picked.scale is None else picked.scale.data,
+                    None if picked.bias is None else picked.bias.data,
+                )
+            )
             if any(values is not None and values.size != channels for values in later[-1]):
                 return None
-        eps = bn_param.eps
+        eps = batch_norm_param(group.bn).eps
     except Caffe2TrtError:
         return None  # group_affine meets the same error in net order
     return _Common(index, channels, eps, 1.0 / s, mean, var, later)

@@ -28,7 +28,7 @@ from .batchnorm import BATCHNORM_TYPES, VARIANTS, batchnorm_like, unsupported_me
 from .scale_weights import no_batchnorm_error, value_diagnostics
 from ..errors import Caffe2TrtError, Diagnostic, GraphError
 from .fuse import Group, GroupOutcome, group_outcomes, match_groups
-from ..gcpause import gc_paused
+from ..policy import entry_point
 from ..ir.params import field_diagnostics
 from ..ir.net import Net, load_net, net_diagnostics
 
@@ -130,29 +130,29 @@ class Report:
         }
 
 
+@entry_point(issue=False)
 def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
     """Reads both files and describes each BatchNorm-like layer (see :class:`LayerReport`)."""
-    with gc_paused():
-        net = load_net(prototxt, caffemodel)
-        report = Report(str(prototxt), str(caffemodel), [])
-        v1 = v1_problem(net.graph, net.model)
-        if v1 is not None:
-            report.v1, report.message = True, v1[1]
-            return report
-        report.warnings = field_diagnostics(net.graph.layers) + net_diagnostics(net)
-        outcomes = {outcome.group.bn.index: outcome for outcome in group_outcomes(net, match_groups(net.graph))}
-        for layer in net.graph.layers:
-            if layer.type in BATCHNORM_TYPES:
-                report.layers.append(_describe(net, outcomes[layer.index]))
-            elif batchnorm_like(layer.type):
-                # The error check_supported stops the merge with.
-                error = GraphError(unsupported_message(layer), file=net.graph.path, layer=layer.name)
-                row = LayerReport(layer.name, layer.type, "unsupported", why=error.message)
-                row.error, row.error_layer = str(error), layer.name
-                report.layers.append(row)
-        if not report.layers:
-            report.error = str(no_batchnorm_error(prototxt))
+    net = load_net(prototxt, caffemodel)
+    report = Report(str(prototxt), str(caffemodel), [])
+    v1 = v1_problem(net.graph, net.model)
+    if v1 is not None:
+        report.v1, report.message = True, v1[1]
         return report
+    report.warnings = field_diagnostics(net.graph.layers) + net_diagnostics(net)
+    outcomes = {outcome.group.bn.index: outcome for outcome in group_outcomes(net, match_groups(net.graph))}
+    for layer in net.graph.layers:
+        if layer.type in BATCHNORM_TYPES:
+            report.layers.append(_describe(net, outcomes[layer.index]))
+        elif batchnorm_like(layer.type):
+            # The error check_supported stops the merge with.
+            error = GraphError(unsupported_message(layer), file=net.graph.path, layer=layer.name)
+            row = LayerReport(layer.name, layer.type, "unsupported", why=error.message)
+            row.error, row.error_layer = str(error), layer.name
+            report.layers.append(row)
+    if not report.layers:
+        report.error = str(no_batchnorm_error(prototxt))
+    return report
 
 
 def _describe(net: Net, outcome: GroupOutcome) -> LayerReport:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
-from ..errors import Diagnostic, NoBatchNormError, enforce_strict, issue_warnings
-from .fuse import Group, compute_groups
-from ..gcpause import gc_paused
+from ..errors import Diagnostic, NoBatchNormError
 from ..ir.net import Net, load_net
+from ..policy import entry_point, report
+from .batchnorm import FP16_MAX, FP16_MIN_SUBNORMAL
+from .fuse import Group, compute_groups
 
 
 @dataclass
@@ -69,14 +69,16 @@ class Conversion:
     net: Net
 
 
+@entry_point(issue=False)
 def convert(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = False) -> Conversion:
     """Reads a model and computes the fused Scale weights of every BatchNorm group.
 
     ``strict`` turns the first warning that is a risk into a :class:`StrictModeError`
-    (:func:`~caffe2trt_bn.errors.enforce_strict`).
+    (:mod:`caffe2trt_bn.policy`); the warnings are returned in the result, not issued.
     """
-    with gc_paused():
-        return convert_net(load_net(prototxt, caffemodel), strict=strict)
+    conversion = convert_net(load_net(prototxt, caffemodel))
+    report(conversion.diagnostics)
+    return conversion
 
 
 def no_batchnorm_error(prototxt: str | Path) -> NoBatchNormError:
@@ -90,8 +92,8 @@ def no_batchnorm_error(prototxt: str | Path) -> NoBatchNormError:
     )
 
 
-def convert_net(net: Net, *, strict: bool = False) -> Conversion:
-    """:func:`convert` for a net already loaded."""
+def convert_net(net: Net) -> Conversion:
+    """:func:`convert` for a net already loaded (the warnings are in the result)."""
     computed, diagnostics = compute_groups(net)
     # All groups' channels are rounded and checked in one go; each group's arrays are
     # views of one float32 array per kind.
@@ -124,7 +126,6 @@ def convert_net(net: Net, *, strict: bool = False) -> Conversion:
                 notes=list(group.notes),
             )
         )
-    enforce_strict(diagnostics, strict)
     return Conversion(weights=weights, groups=[item.group for item in computed], diagnostics=diagnostics, net=net)
 
 
@@ -205,6 +206,7 @@ def value_diagnostics(layer: str, scale: np.ndarray, shift: np.ndarray, path: st
     return out
 
 
+@entry_point
 def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = False) -> list[ScaleWeights]:
     """TensorRT Scale weights for every BatchNorm group of a Caffe model.
 
@@ -217,9 +219,6 @@ def extract(prototxt: str | Path, caffemodel: str | Path, *, strict: bool = Fals
     :data:`~caffe2trt_bn.errors.WARNING_KINDS`).  Errors in the input raise
     :class:`Caffe2TrtError`.
     """
-    with gc_paused():
-        result = convert(prototxt, caffemodel, strict=strict)
-        weights, diagnostics = result.weights, result.diagnostics
-        del result  # the net goes now, while the collector is paused
-    issue_warnings(diagnostics)
-    return weights
+    result = convert(prototxt, caffemodel, strict=strict)
+    report(result.diagnostics)
+    return result.weights

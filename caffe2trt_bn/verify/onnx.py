@@ -204,8 +204,8 @@ def _run_pycaffe(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> d
 
 
 def _run_opencv(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> dict[str, np.ndarray]:
-    from ..passes.fold import OPENCV_HINT, _register_bias_layer, opencv_available
-    from ..passes.fold import _run_opencv as run
+    from .fold import OPENCV_HINT, _register_bias_layer, opencv_available
+    from .fold import _run_opencv as run
 
     if not opencv_available():
         raise Caffe2TrtError(OPENCV_HINT)

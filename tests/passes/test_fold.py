@@ -16,7 +16,8 @@ import pytest
 from caffe2trt_bn import caffe_pb2, extract
 from caffe2trt_bn.io.caffemodel import read_caffemodel
 from caffe2trt_bn.errors import Caffe2TrtError, GraphError, OutputError
-from caffe2trt_bn.passes.fold import FoldResult, fold, verify_fold
+from caffe2trt_bn.passes.fold import FoldResult, fold
+from caffe2trt_bn.verify.fold import verify_fold
 from caffe2trt_bn.passes.fuse import group_affine, match_groups
 from caffe2trt_bn.ir.graph import build_graph
 from caffe2trt_bn.ir.net import load_net

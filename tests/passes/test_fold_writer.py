@@ -27,6 +27,7 @@ import pytest
 
 import caffe2trt_bn.io.caffemodel_writer as caffe_module
 import caffe2trt_bn.passes.fold as fold_module
+import caffe2trt_bn.passes.fold_weights as fold_weights
 from caffe2trt_bn.io.atomic import start_writeback
 from caffe2trt_bn.errors import ModelValueError, OutputError
 from caffe2trt_bn.io.caffemodel_writer import RewriteBlobs, write_caffemodel
@@ -75,7 +76,7 @@ def chunky_model(
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many chunks, one piece per batch, one batch queued at most, write-back started
     and map pages released every few hundred bytes: every hand-over path runs often."""
-    monkeypatch.setattr(fold_module, "CHUNK_VALUES", SMALL_CHUNK)
+    monkeypatch.setattr(fold_weights, "CHUNK_VALUES", SMALL_CHUNK)
     monkeypatch.setattr(caffe_module, "BATCH_BYTES", 64)
     monkeypatch.setattr(caffe_module, "QUEUE_BATCHES", 1)
     monkeypatch.setattr(caffe_module, "WRITEBACK_STRIDE", 512)

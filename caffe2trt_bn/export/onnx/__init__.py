@@ -27,7 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import Caffe2TrtError, Diagnostic, GraphError, issue_warnings
+from ... import policy
+from ...errors import Caffe2TrtError, Diagnostic, GraphError
 from .context import BN_MODES, FORKS, SSD_HEADS, ConversionError, ExportOptions
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
@@ -107,6 +108,7 @@ def _shape_options(input_shape: object) -> tuple[tuple[str | None, Shape], ...]:
     raise Caffe2TrtError(f"input_shape must be a shape or a mapping of blob to shape, not {input_shape!r}")
 
 
+@policy.entry_point
 def to_onnx(
     prototxt: str | Path,
     caffemodel: str | Path,
@@ -145,17 +147,14 @@ def to_onnx(
         fork=(fork,) if isinstance(fork, str) else tuple(fork),
         ssd_head=ssd_head,
     )
-    from ...gcpause import gc_paused
+    from ...io.atomic import check_output_path
     from ...ir.net import load_net
 
-    with gc_paused():
-        options.check()
-        from ...io.atomic import check_output_path
-
-        check_output_path(path, [prototxt, caffemodel])
-        net = load_net(prototxt, caffemodel)
-        report = export_net(net, path, options)
-    issue_warnings(report.diagnostics)
+    options.check()
+    check_output_path(path, [prototxt, caffemodel])
+    net = load_net(prototxt, caffemodel)
+    report = export_net(net, path, options)
+    policy.report(report.diagnostics)  # strict was applied to every diagnostic, before writing
     return report
 
 

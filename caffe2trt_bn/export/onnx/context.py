@@ -482,8 +482,7 @@ def _widened_chunks(data: np.ndarray) -> Callable[[Take], Iterable[np.ndarray]]:
         for start in range(0, data.size, step):
             part = data[start : start + step]
             out = take(part.size)
-            with np.errstate(over="ignore"):
-                out[...] = part
+            out[...] = part  # beyond float32: infinity, refused by name when written
             yield out
 
     return chunks

@@ -29,14 +29,18 @@ The whole converter API is the :class:`~.context.Context` methods:
   converted exactly: it names file, line, layer and field; the walk collects every such
   error (and every unknown layer type) and reports them all at once.
 
-A second registration of a type raises at import; :func:`handler_for` gives a named
-error for a type that has no handler.
+The converters are :data:`CONVERTERS`, an instance of the project's one registry
+(:class:`caffe2trt_bn.ir.registry.Registry`): a second registration of a type raises at
+import; :func:`handler_for` gives None for a type that has no handler (the walk reports
+every such layer at once, with :func:`unknown_type_message`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
+
+from ...ir.registry import DuplicateHandlerError, Registry
 
 if TYPE_CHECKING:
     from ...ir.graph import Layer
@@ -45,52 +49,9 @@ if TYPE_CHECKING:
 Handler = Callable[["Context", "Layer"], None]
 H = TypeVar("H", bound=Handler)
 
-_HANDLERS: dict[str, Handler] = {}
 
-
-class DuplicateConverterError(RuntimeError):
+class DuplicateConverterError(DuplicateHandlerError):
     """Two converters for one Caffe layer type: a programming error, raised at import."""
-
-
-def converter(*layer_types: str) -> Callable[[H], H]:
-    """Registers the decorated function as the converter of each of ``layer_types``."""
-    if not layer_types:
-        raise DuplicateConverterError("@converter needs at least one Caffe layer type")
-
-    def register(handler: H) -> H:
-        for layer_type in layer_types:
-            existing = _HANDLERS.get(layer_type)
-            if existing is not None and existing is not handler:
-                raise DuplicateConverterError(
-                    f"Caffe layer type {layer_type!r} has two ONNX converters: "
-                    f"{existing.__module__}.{existing.__qualname__} and {handler.__module__}.{handler.__qualname__}"
-                )
-            _HANDLERS[layer_type] = handler
-        return handler
-
-    return register
-
-
-def handler_for(layer_type: str) -> Handler | None:
-    """The converter registered for ``layer_type``, or None (the walk reports it)."""
-    _load_converters()
-    return _HANDLERS.get(layer_type)
-
-
-def supported_types() -> list[str]:
-    """Every Caffe layer type that has a converter, sorted."""
-    _load_converters()
-    return sorted(_HANDLERS)
-
-
-def unknown_type_message(layer_type: str) -> str:
-    """The error text for a layer type without a converter (with a did-you-mean)."""
-    import difflib
-
-    _load_converters()
-    close = difflib.get_close_matches(layer_type, _HANDLERS, n=1, cutoff=0.75)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"layer type {layer_type!r} has no ONNX converter{hint}"
 
 
 _loaded = False
@@ -101,11 +62,47 @@ def _load_converters() -> None:
     global _loaded
     if _loaded:
         return
+    _loaded = True  # before the imports: each registers through CONVERTERS, which calls this
     import importlib
     import pkgutil
 
     from . import converters
 
-    for module in sorted(m.name for m in pkgutil.iter_modules(converters.__path__)):
-        importlib.import_module(f"{converters.__name__}.{module}")
-    _loaded = True
+    try:
+        for module in sorted(m.name for m in pkgutil.iter_modules(converters.__path__)):
+            importlib.import_module(f"{converters.__name__}.{module}")
+    except BaseException:
+        _loaded = False
+        raise
+
+
+#: The ONNX converters, by Caffe layer type (:class:`~caffe2trt_bn.ir.registry.Registry`).
+CONVERTERS: Registry[Handler] = Registry(
+    "ONNX converter", hint=True, loader=_load_converters, duplicate=DuplicateConverterError, decorator="converter"
+)
+
+
+def converter(*layer_types: str) -> Callable[[H], H]:
+    """Registers the decorated function as the converter of each of ``layer_types``."""
+    register = CONVERTERS.register(*layer_types)
+
+    def wrap(handler: H) -> H:
+        register(handler)
+        return handler
+
+    return wrap
+
+
+def handler_for(layer_type: str) -> Handler | None:
+    """The converter registered for ``layer_type``, or None (the walk reports it)."""
+    return CONVERTERS.get(layer_type)
+
+
+def supported_types() -> list[str]:
+    """Every Caffe layer type that has a converter, sorted."""
+    return sorted(CONVERTERS)
+
+
+def unknown_type_message(layer_type: str) -> str:
+    """The error text for a layer type without a converter (with a did-you-mean)."""
+    return CONVERTERS.unknown_message(layer_type)
