@@ -110,6 +110,9 @@ class Initializer:
     count: int
     array: np.ndarray | None = None
     chunks: Callable[[Take], Iterable[np.ndarray]] | None = None
+    #: The stored blob values ``chunks`` reads (a view of the caffemodel's map), whose
+    #: pages the writer releases from the process once the initializer is written.
+    source: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:
@@ -388,7 +391,9 @@ class Context:
         if data.dtype == np.dtype("<f4"):
             self.initializers.append(Initializer(name, dims, FLOAT, blob.count, array=data))
         else:
-            self.initializers.append(Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data)))
+            self.initializers.append(
+                Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data), source=data)
+            )
         return name
 
     def _folded_weight(self, layer: Layer, i: int, target: Any, hint: str, shape: Sequence[int] | None) -> str:
@@ -407,8 +412,12 @@ class Context:
                 f"folded blob {i} holds {values.count} values but {dims} are needed", layer=layer.name
             )
         name = self._unique(hint)
+        stored = self.net.model.layer(layer.name)
+        source = stored.blobs[i].data if stored is not None and i < len(stored.blobs) else None
         self.initializers.append(
-            Initializer(name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double))
+            Initializer(
+                name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double), source=source
+            )
         )
         return name
 
