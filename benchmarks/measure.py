@@ -77,10 +77,16 @@ class Run:
     timed_out: bool
     stdout: str
     stderr: str
+    #: The largest private (anonymous) resident memory seen, in bytes, when sampled.
+    anon_peak: int | None = None
 
 
-def run_measured(argv: Sequence[str], env: dict[str, str] | None, cwd: Path, timeout: float | None = None) -> Run:
-    """Runs ``argv`` through the launcher, killing it after ``timeout`` seconds if given.
+def run_measured(
+    argv: Sequence[str], env: dict[str, str] | None, cwd: Path, timeout: float | None = None, sample: float = 0
+) -> Run:
+    """Runs ``argv`` through the launcher, killing it after ``timeout`` seconds if given;
+    ``sample`` > 0 also samples its private memory every ``sample`` seconds (see
+    ``peers/launcher.py``).
 
     Raises :class:`ToolFailed` only when the command cannot be started."""
     exe = shutil.which(argv[0], path=(env or os.environ).get("PATH")) if os.sep not in argv[0] else argv[0]
@@ -88,7 +94,8 @@ def run_measured(argv: Sequence[str], env: dict[str, str] | None, cwd: Path, tim
         raise ToolFailed(f"{argv[0]}: command not found")
     with tempfile.NamedTemporaryFile() as out, tempfile.NamedTemporaryFile() as err:
         res = subprocess.run(
-            [sys.executable, "-I", "-S", script("launcher"), out.name, err.name, str(timeout or 0), exe, *argv[1:]],
+            [sys.executable, "-I", "-S", script("launcher"), out.name, err.name, str(timeout or 0), str(sample), exe,
+             *argv[1:]],
             env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
         )
         if res.returncode != 0:
@@ -98,7 +105,9 @@ def run_measured(argv: Sequence[str], env: dict[str, str] | None, cwd: Path, tim
         stderr = Path(err.name).read_text(errors="replace")
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     rss = meta["maxrss"] if sys.platform == "darwin" else meta["maxrss"] * 1024
-    return Run(float(meta["wall"]), int(rss), int(meta["exit"]), bool(meta["timed_out"]), stdout, stderr)
+    anon = meta.get("anon_peak")
+    return Run(float(meta["wall"]), int(rss), int(meta["exit"]), bool(meta["timed_out"]), stdout, stderr,
+               None if anon is None else int(anon) * 1024)
 
 
 def run_child(argv: Sequence[str], env: dict[str, str] | None, cwd: Path) -> Sample:

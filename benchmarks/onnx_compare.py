@@ -3,8 +3,8 @@
 A *case* is a folder made by real Caffe (``fixtures/``, ``fixtures/zoo/``,
 ``fixtures/fork_layers/``) with ``deploy.prototxt``, ``net.caffemodel``, ``input.npy`` and
 ``activations.json``/``activations.npz``: Caffe's own forward pass, one record per layer.
-The value of an output blob (a blob no layer reads, as Caffe reports the net's outputs)
-is the record of the last layer that wrote it.
+The outputs are those of ``deploy.prototxt`` (the blobs no layer reads, as Caffe reports
+a net's outputs); the value of each is the record of the last layer that wrote it.
 
 :func:`check_outputs` sets what ONNX Runtime computed beside those values: an output
 matches when its shape is Caffe's and its largest absolute difference is at most
@@ -66,12 +66,23 @@ class Case:
         return str(self.meta().get("input_blob", "data"))
 
     def outputs(self) -> list[str]:
-        """The net's output blobs: ``outputs`` of ``activations.json`` where it has them
-        (the zoo and fork-layer cases), else those of the deploy net's graph."""
-        listed = self.meta().get("outputs")
-        if isinstance(listed, list):
-            return [str(b) for b in listed]
+        """The output blobs of the net every converter is given: those of
+        ``deploy.prototxt``'s graph (blobs no layer reads).
+
+        ``outputs`` of ``activations.json`` lists those of the net Caffe ran, which is
+        another net where a fork layer that Caffe lacks was recorded through stand-ins
+        (``caffe_deploy.prototxt``): a stand-in may read fewer bottoms, so a blob that
+        ``deploy.prototxt`` reads can be an output there (``stand_in_layers``:
+        ``interp_hw``, which the Interp ``interp_ref`` reads for its size).  Every blob of
+        ``deploy.prototxt`` still has Caffe's record (a stand-in carries the layer's name
+        and top)."""
         return graph_outputs(self.deploy)
+
+    def listed_outputs(self) -> list[str] | None:
+        """``outputs`` of ``activations.json``: the outputs of the net Caffe ran, or None
+        where the case does not list them (the BatchNorm cases)."""
+        listed = self.meta().get("outputs")
+        return [str(b) for b in listed] if isinstance(listed, list) else None
 
     def reference(self) -> dict[str, np.ndarray]:
         """Caffe's value of every output blob: the record of the last layer that wrote it."""

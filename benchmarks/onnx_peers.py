@@ -8,24 +8,31 @@ result on the case's ``input.npy``; every Caffe output blob is compared with the
 Caffe recorded (``benchmarks/onnx_compare.py``).  A case's result: matches, wrong values,
 wrong shape, missing output, ORT refuses, or converter fails (with the first line of the
 error).  Then each converter converts the ResNet-152-shaped model of ``bench.py``
-(230 MiB) once, with its wall time and peak RSS, killed at ``--big-timeout``.
+(230 MiB) once, with its wall time, peak RSS and sampled peak private memory, killed at
+``--big-timeout``; our exporter also runs ``--big-runs`` times alternating with
+``caffe-bn-merge fold`` on the same model (medians, the time ratio per round, and
+whether its outputs are byte-identical).
 
 The peers are caffe2onnx 2.0.1 and caffe-onnx 0.1.2 from PyPI.  This script installs
 nothing: each peer lives in a virtual environment of its own under ``--workdir`` (see
 ``benchmarks/README.md`` or ``--print-setup``).  A converter that is not installed, or
-crashes, has that as its result.  Our own exporter is a third column when its command
-(``--ours``) is available, else skipped with a note.  Writes ``ONNX-PEERS.md`` beside this
-script unless ``--results`` says otherwise.
+crashes, has that as its result.  Our own exporter is two more columns (default options,
+and ``--opset 13``) when its command (``--ours``) is available, else skipped with a note;
+on a case made by a fork whose defaults differ it gets the option the case's README names
+(:data:`CASE_ARGS`).  Writes ``ONNX-PEERS.md`` beside this script unless ``--results``
+says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +50,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MIB = 1024 * 1024
 
-#: Our exporter's command, as the project's CLI will offer it.
+#: Our exporter's command, as the project's CLI offers it.
 OURS_TEMPLATE = "python -m caffe2trt_bn onnx {deploy} {model} -o {out}"
+#: Appended to ``--ours`` for the second column of our exporter.
+OPSET_13 = " --opset 13"
+#: Options our exporter is given on a case whose Caffe computes what the exporter's
+#: default does not (the case's README says so, and ``tests/export/onnx/harness.py``
+#: exports it the same way); a peer has no such option and gets none.
+CASE_ARGS: dict[str, tuple[str, ...]] = {"fork_layers/ssd_brocolli_defaults": ("--fork", "brocolli")}
+#: ``fold`` on the big model, the yardstick of our exporter's time and memory.
+FOLD_ARGV = (sys.executable, "-m", "caffe2trt_bn", "fold")
+#: Seconds between two samples of a big-model run's private memory.
+SAMPLE_SECONDS = 0.002
 
 #: How the peers are set up under WORKDIR (printed by --print-setup, described in the README).
 SETUP = """\
@@ -74,17 +91,20 @@ class Converter:
     python: str | None
     ours: bool = False
 
-    def argv(self, deploy: Path, model: Path, out: Path) -> list[str]:
+    def argv(self, deploy: Path, model: Path, out: Path, case: str | None = None) -> list[str]:
+        """The command line; ours gets the options of ``case`` in :data:`CASE_ARGS`."""
         fields = {"deploy": deploy, "model": model, "out": out, "out_dir": out.parent, "out_stem": out.stem}
-        return [token.format(**fields) for token in shlex.split(self.template)]
+        extra = list(CASE_ARGS.get(case, ())) if self.ours and case else []
+        return [token.format(**fields) for token in shlex.split(self.template)] + extra
 
-    def env(self) -> dict[str, str]:
-        """Ours sees the checkout first; a peer sees no PYTHONPATH at all (caffe-onnx's
-        top-level packages are named ``src`` and ``proto``)."""
+    def env(self, pycache: Path | None = None) -> dict[str, str]:
+        """Ours sees the checkout first (running from cached bytecode written under
+        ``pycache`` when given); a peer sees no PYTHONPATH at all (caffe-onnx's top-level
+        packages are named ``src`` and ``proto``)."""
         if self.ours:
             from benchmarks.measure import child_env
 
-            return child_env([str(REPO)])
+            return child_env([str(REPO)], pycache)
         return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 
 
@@ -105,6 +125,7 @@ def peers(workdir: Path, args: argparse.Namespace) -> list[Converter]:
             str(co / "python"),
         ),
         Converter("ours", "caffe-bn-merge onnx", args.ours, sys.executable, ours=True),
+        Converter("ours-opset13", "caffe-bn-merge onnx --opset 13", args.ours + OPSET_13, sys.executable, ours=True),
     ]
 
 
@@ -148,13 +169,17 @@ def error_line(run: Run) -> str:
     return "no message"
 
 
-def convert(conv: Converter, deploy: Path, model: Path, out: Path, timeout: float) -> tuple[Run | None, str | None]:
-    """Runs ``conv`` into ``out`` (in ``out``'s folder); the run, and why it failed if it did."""
+def convert(
+    conv: Converter, deploy: Path, model: Path, out: Path, timeout: float, case: str | None = None,
+    sample: float = 0, pycache: Path | None = None,
+) -> tuple[Run | None, str | None]:
+    """Runs ``conv`` on ``case`` into ``out`` (in ``out``'s folder); the run, and why it
+    failed if it did.  ``sample``: see :func:`benchmarks.measure.run_measured`."""
     from benchmarks.measure import ToolFailed, run_measured
 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run = run_measured(conv.argv(deploy, model, out), conv.env(), out.parent, timeout)
+        run = run_measured(conv.argv(deploy, model, out, case), conv.env(pycache), out.parent, timeout, sample)
     except ToolFailed as exc:
         return None, str(exc)
     if run.timed_out:
@@ -171,7 +196,7 @@ def run_case(conv: Converter, case: Case, work: Path, timeout: float) -> CaseRes
     from benchmarks.onnx_compare import CONVERTER_FAILS, CaseResult
 
     out = work / conv.key / case.name.replace("/", "__") / "model.onnx"
-    _, failure = convert(conv, case.deploy, case.model, out, timeout)
+    _, failure = convert(conv, case.deploy, case.model, out, timeout, case.name)
     result = CaseResult(CONVERTER_FAILS, failure) if failure is not None else check_onnx(out, case, timeout)
     # Messages name the files by their names alone: the report does not depend on folders.
     for folder in (out.parent, case.folder, REPO):
@@ -214,19 +239,108 @@ class BigRun:
     rss: int | None
     outcome: str
     onnx_bytes: int | None = None
+    anon: int | None = None
 
 
 def run_big(conv: Converter, deploy: Path, model: Path, work: Path, timeout: float) -> BigRun:
-    """Converts the big model once; its wall time and peak RSS, and whether it wrote ONNX."""
+    """Converts the big model once; its wall time, peak RSS and sampled peak private
+    memory, and whether it wrote ONNX."""
     out = work / conv.key / "resnet152" / "model.onnx"
-    run, failure = convert(conv, deploy, model, out, timeout)
+    run, failure = convert(conv, deploy, model, out, timeout, sample=SAMPLE_SECONDS)
     size = out.stat().st_size if out.is_file() else None
     if out.parent.is_dir():
         shutil.rmtree(out.parent)
     if run is None:
         return BigRun(None, None, f"did not run: {failure}")
     outcome = "wrote the ONNX model" if failure is None else failure
-    return BigRun(run.wall, run.rss, outcome, size)
+    return BigRun(run.wall, run.rss, outcome, size, run.anon_peak)
+
+
+@dataclass
+class Round:
+    """One round of ours against ``fold`` on the big model."""
+
+    export_wall: float
+    export_rss: int
+    export_anon: int | None
+    fold_wall: float
+    fold_rss: int
+    fold_anon: int | None
+
+    @property
+    def ratio(self) -> float:
+        return self.export_wall / self.fold_wall
+
+
+@dataclass
+class OursVsFold:
+    """Our exporter against ``caffe-bn-merge fold`` on the big model, ``rounds`` measured
+    (after a warm-up), or why it could not be measured."""
+
+    model_bytes: int
+    rounds: list[Round] = field(default_factory=list)
+    #: The sha256 of every export's output, the warm-up's included.
+    digests: list[str] = field(default_factory=list)
+    failure: str | None = None
+
+    def median(self, attr: str) -> float | None:
+        values = [getattr(r, attr) for r in self.rounds]
+        if not values or any(v is None for v in values):
+            return None
+        return float(statistics.median(values))
+
+    @property
+    def identical(self) -> bool:
+        """Whether every export (warm-up included) wrote the same bytes."""
+        return len(self.digests) >= 2 and len(set(self.digests)) == 1
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ours_vs_fold(
+    conv: Converter, deploy: Path, model: Path, work: Path, rounds: int, timeout: float, log: Callable[[str], None]
+) -> OursVsFold:
+    """A warm-up round then ``rounds`` rounds, each running ``fold`` then our exporter
+    once (outputs removed before each run, untimed), both from cached bytecode, with
+    their private memory sampled.  The warm-up's export is hashed with the others, so
+    the byte-identity check covers ``rounds`` + 1 exports."""
+    from benchmarks.measure import ToolFailed, child_env, run_measured
+
+    result = OursVsFold(model.stat().st_size)
+    pycache = work / "pycache"
+    fold_dir, out = work / "fold-out", work / "ours-big" / "model.onnx"
+    fold_argv = [*FOLD_ARGV, str(deploy), str(model), "-o", str(fold_dir)]
+    fold_env = child_env([str(REPO)], pycache)
+    for r in range(rounds + 1):
+        shutil.rmtree(fold_dir, ignore_errors=True)
+        try:
+            fold = run_measured(fold_argv, fold_env, work, timeout, SAMPLE_SECONDS)
+        except ToolFailed as exc:
+            result.failure = f"fold did not run: {exc}"
+            return result
+        if fold.exit != 0:
+            result.failure = f"fold failed: exit {fold.exit}: {error_line(fold)}"
+            return result
+        out.unlink(missing_ok=True)
+        ours, failure = convert(conv, deploy, model, out, timeout, sample=SAMPLE_SECONDS, pycache=pycache)
+        if ours is None or failure is not None:
+            result.failure = f"our export failed: {failure}"
+            return result
+        result.digests.append(sha256(out))
+        if r == 0:
+            log(f"  ours vs fold: warm-up done ({ours.wall:.2f} s, fold {fold.wall:.2f} s)")
+            continue
+        result.rounds.append(Round(ours.wall, ours.rss, ours.anon_peak, fold.wall, fold.rss, fold.anon_peak))
+        log(f"  ours vs fold: round {r}/{rounds}: {ours.wall:.2f} s vs {fold.wall:.2f} s")
+    shutil.rmtree(fold_dir, ignore_errors=True)
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return result
 
 
 def versions(conv: Converter) -> str:
@@ -253,6 +367,7 @@ class Column:
     cases: dict[str, CaseResult] = field(default_factory=dict)
     big: BigRun | None = None
     versions: str = "-"
+    vs_fold: OursVsFold | None = None
 
 
 def measure_cases(columns: list[Column], cases: list[Case], work: Path, timeout: float,
@@ -267,15 +382,22 @@ def measure_cases(columns: list[Column], cases: list[Case], work: Path, timeout:
         log(f"{case.name}: " + ", ".join(cells))
 
 
-def measure_big(columns: list[Column], work: Path, seed: int, timeout: float, log: Callable[[str], None]) -> str:
-    """Every available converter on the ResNet-152-shaped model of ``bench.py``; returns
-    the 1-minute load average before and after (other busy processes slow every figure)."""
+def measure_big(
+    columns: list[Column], work: Path, seed: int, timeout: float, rounds: int, log: Callable[[str], None]
+) -> str:
+    """Our exporter (default options) against ``fold`` over ``rounds`` rounds, then every
+    available converter once on the ResNet-152-shaped model of ``bench.py`` (the
+    ``--opset 13`` column too); returns the 1-minute load average before and after
+    (other busy processes slow every figure)."""
     from benchmarks.models import write_model
     from benchmarks.report import load_average
 
     deploy, model, _ = write_model("resnet152", work, seed)
     log(f"resnet152: wrote {model.name} ({model.stat().st_size / MIB:.0f} MiB)")
     before = load_average()
+    for col in columns:
+        if col.conv.key == "ours" and col.skipped is None and rounds > 0:
+            col.vs_fold = ours_vs_fold(col.conv, deploy, model, work, rounds, timeout, log)
     for col in columns:
         if col.skipped is None:
             col.big = run_big(col.conv, deploy, model, work, timeout)
@@ -311,6 +433,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--big-timeout", type=float, default=600,
                    help="seconds for each conversion of the ResNet-152-shaped model (default 600)")
     p.add_argument("--no-big", action="store_true", help="skip the ResNet-152-shaped model")
+    p.add_argument("--big-runs", type=int, default=7,
+                   help="rounds of our exporter against fold on the ResNet-152-shaped model, after a warm-up "
+                        "(default 7; 0 skips them)")
     p.add_argument("--seed", type=int, default=0, help="seed of the big model's weights (default 0, as bench.py)")
     p.add_argument("--keep", action="store_true", help="keep the converted models under --workdir")
     p.add_argument("--results", type=Path, default=HERE / "ONNX-PEERS.md", help="report to write")
@@ -323,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(REPO) not in sys.path:  # the checkout's benchmarks and caffe2trt_bn, when run as a script
         sys.path.insert(0, str(REPO))
     from benchmarks.onnx_compare import find_cases
-    from benchmarks.onnx_report import markdown, summary_lines
+    from benchmarks.onnx_report import markdown, short_table, summary_lines
 
     args = parse_args(argv)
     if args.print_setup:
@@ -352,12 +477,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         measure_cases(columns, cases, work, args.timeout, log)
         if not args.no_big:
-            big_note = measure_big(columns, work, args.seed, args.big_timeout, log)
+            big_note = measure_big(columns, work, args.seed, args.big_timeout, args.big_runs, log)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     for line in summary_lines(columns, cases):
         print(line)
+    if not args.no_big:
+        print()
+        for line in short_table(columns, cases):
+            print(line)
     if not args.no_results:
         machine = f"{platform.platform()}, {os.cpu_count()} logical CPUs"
         args.results.write_text(markdown(columns, cases, args, started, machine, big_note))

@@ -31,6 +31,7 @@ def _input_shape(text: str) -> tuple[str | None, tuple[int, ...]]:
 
 
 def parser() -> argparse.ArgumentParser:
+    from ..export.onnx.context import FORKS, SSD_HEADS
     from ..export.onnx.trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
     from ..verify.onnx import VERIFY_RTOL
 
@@ -60,6 +61,15 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dynamic-batch", action="store_true", help="make the first dimension of inputs and outputs symbolic (N)")
     p.add_argument("--outputs", default="", metavar="BLOB,...", help="also expose these blobs as graph outputs")
+    p.add_argument(
+        "--fork", choices=FORKS, action="append", default=[],
+        help="whose semantics fork layers follow where the prototxt does not say and the forks disagree "
+        "(PriorBox clip, DetectionOutput without nms_param, two-bottom Upsample; see docs/onnx.md); repeatable",
+    )
+    p.add_argument(
+        "--ssd-head", choices=SSD_HEADS, default="decode",
+        help="decode: convert DetectionOutput (default); cut: end the graph at its location, confidence and prior inputs",
+    )
     p.add_argument(
         "--verify", action="store_true",
         help="run the model in ONNX Runtime and the Caffe model in pycaffe (else OpenCV dnn) on random input and compare",
@@ -97,6 +107,8 @@ def run(argv: Sequence[str]) -> int:
         dynamic_batch=args.dynamic_batch,
         outputs=outputs,
         strict=args.strict,
+        fork=tuple(args.fork),
+        ssd_head=args.ssd_head,
     )
     options.check()
     check_output_path(args.output, [args.prototxt, args.caffemodel])

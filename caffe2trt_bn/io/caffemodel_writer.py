@@ -134,7 +134,7 @@ def write_caffemodel(
     errors).
     """
     buf = model.buffer
-    sink = _OrderedWriter(out, background=background)
+    sink = OrderedWriter(out, background=background)
     try:
         copier = _Copier(buf, sink)
         for index, layer in enumerate(model.layers):
@@ -166,7 +166,7 @@ _Item = Union[bytes, memoryview, np.ndarray, Callable[[], None]]
 _STOP = None
 
 
-class _OrderedWriter:
+class OrderedWriter:
     """Writes pieces to ``out`` in order, from a writer thread when ``background``.
 
     A piece must not change until written: ``bytes``, views of the read-only map, or
@@ -303,7 +303,7 @@ class _BufferPool:
 class _Copier:
     """Copies verbatim ranges of the map and releases the pages it has passed."""
 
-    def __init__(self, buf: mmap.mmap | bytes, out: _OrderedWriter) -> None:
+    def __init__(self, buf: mmap.mmap | bytes, out: OrderedWriter) -> None:
         self.buf = buf
         self.view = memoryview(buf)  # type: ignore[arg-type]
         self.out = out
@@ -336,7 +336,7 @@ class _Copier:
 
 
 def _write_rewritten(
-    buf: mmap.mmap | bytes, layer: ModelLayer, edit: RewriteBlobs, out: _OrderedWriter, path: str
+    buf: mmap.mmap | bytes, layer: ModelLayer, edit: RewriteBlobs, out: OrderedWriter, path: str
 ) -> None:
     """Writes one layer whose non-blob fields keep their bytes and whose blobs are new."""
     if layer.v1:
@@ -400,7 +400,7 @@ class _NewBlob:
     def __len__(self) -> int:
         return len(self.header) + len(self.head) + self.nbytes
 
-    def write(self, out: _OrderedWriter, path: str, layer: str) -> None:
+    def write(self, out: OrderedWriter, path: str, layer: str) -> None:
         out.write(self.header)
         out.write(self.head)
         written = 0

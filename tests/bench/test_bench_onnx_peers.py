@@ -88,14 +88,22 @@ def test_cases_of_the_three_suites_are_found() -> None:
 
 @pytest.mark.parametrize("suite", ["zoo", "fork_layers"])
 def test_graph_outputs_are_the_listed_outputs(suite: str) -> None:
-    """The BatchNorm cases list no outputs; the graph's are used there.  Where a case lists
-    them, the graph Caffe ran gives the same blobs (``caffe_deploy.prototxt`` where the case
-    recorded stand-ins for layers its Caffe lacks: a stand-in may read fewer bottoms)."""
+    """Where a case lists its outputs, the graph Caffe ran gives the same blobs
+    (``caffe_deploy.prototxt`` where the case recorded stand-ins for layers its Caffe
+    lacks); the outputs compared are those of ``deploy.prototxt``, the net the converters
+    are given: the same blobs except where a stand-in reads fewer bottoms."""
+    differ = {}
     for case in find_cases(FIXTURES):
         if case.suite == suite:
             ran = case.folder / "caffe_deploy.prototxt"
             net = ran if ran.exists() else case.deploy
-            assert sorted(graph_outputs(net)) == sorted(case.outputs()), case.name
+            assert sorted(graph_outputs(net)) == sorted(case.listed_outputs() or []), case.name
+            assert case.outputs() == graph_outputs(case.deploy)
+            if sorted(case.outputs()) != sorted(case.listed_outputs() or []):
+                differ[case.name] = sorted(set(case.listed_outputs() or []) - set(case.outputs()))
+    # interp_hw: an output of the stand-in net only (deploy.prototxt's Interp interp_ref reads it).
+    assert differ == ({"fork_layers/stand_in_layers": ["interp_hw"]} if suite == "fork_layers" else {})
+    assert not any(case_named(n).reference().keys() - set(case_named(n).outputs()) for n in differ)
 
 
 def test_an_output_written_in_place_is_its_last_writers_record() -> None:
@@ -199,3 +207,73 @@ def test_error_line_is_the_exception_of_the_last_traceback() -> None:
     run = Run(0.1, 1, 1, False, "progress\n", stderr)
     assert error_line(run) == "AttributeError: module 'numpy' has no attribute 'float'."
     assert error_line(Run(0.1, 1, 1, False, "a\nlast words\n\n", "")) == "last words"
+
+
+# --- our exporter's columns, and the ResNet-152-shaped model against fold ------------------
+
+
+def test_our_columns_and_the_options_a_case_needs() -> None:
+    """Ours is two columns (default options, --opset 13); the case made by brocolli-caffe
+    gets --fork brocolli, as the ONNX tests export it; a peer never gets a case's options."""
+    from benchmarks.onnx_peers import CASE_ARGS, parse_args, peers
+    from tests.export.onnx.harness import CASE_OPTIONS
+
+    assert {name: ("--fork", str(opts["fork"])) for name, opts in CASE_OPTIONS.items()} == CASE_ARGS
+    convs = {c.key: c for c in peers(Path("/w"), parse_args([]))}
+    assert convs["ours-opset13"].template == convs["ours"].template + " --opset 13"
+    case = case_named("fork_layers/ssd_brocolli_defaults")
+    out = Path("/o/m.onnx")
+    assert convs["ours-opset13"].argv(case.deploy, case.model, out, case.name)[-4:] == [
+        "--opset", "13", "--fork", "brocolli"]
+    assert "--fork" not in convs["ours"].argv(case.deploy, case.model, out, "resnet_inplace")
+    assert "--fork" not in convs["caffe2onnx"].argv(case.deploy, case.model, out, case.name)
+
+
+def test_the_launcher_samples_private_memory_only_when_asked(tmp_path: Path) -> None:
+    from benchmarks.measure import run_measured
+
+    grow = "import numpy as np, time; a = np.ones(25_000_000); time.sleep(0.3)"  # 200 MB of anonymous pages
+    sampled = run_measured([sys.executable, "-c", grow], None, tmp_path, sample=0.002)
+    assert sampled.exit == 0 and sampled.anon_peak is not None
+    assert 190e6 <= sampled.anon_peak <= sampled.rss
+    plain = run_measured([sys.executable, "-c", "pass"], None, tmp_path)
+    assert plain.exit == 0 and plain.anon_peak is None
+
+
+def test_ours_against_fold_rounds_and_identity(tmp_path: Path) -> None:
+    """On a small case: every round has both commands' figures, every export is hashed
+    (the warm-up's too) and they agree; a failing export is reported, not raised."""
+    from benchmarks.onnx_peers import OURS_TEMPLATE, ours_vs_fold
+
+    case = case_named("resnet_inplace")
+    conv = Converter("ours", "ours", OURS_TEMPLATE, sys.executable, ours=True)
+    vs = ours_vs_fold(conv, case.deploy, case.model, tmp_path, 2, 120, lambda _: None)
+    assert vs.failure is None and len(vs.rounds) == 2
+    assert len(vs.digests) == 3 and vs.identical
+    assert all(r.ratio > 0 and r.export_anon and r.fold_anon for r in vs.rounds)
+    assert vs.model_bytes == case.model.stat().st_size
+    broken = Converter("ours", "ours", OURS_TEMPLATE + " --opset 99", sys.executable, ours=True)
+    failed = ours_vs_fold(broken, case.deploy, case.model, tmp_path, 2, 120, lambda _: None)
+    assert failed.rounds == [] and "opset 99 is not supported" in (failed.failure or "")
+
+
+def test_the_report_checks_the_limits_against_fold() -> None:
+    from benchmarks.onnx_peers import Column, OursVsFold, Round
+    from benchmarks.onnx_report import short_table, vs_fold_lines
+
+    mib = 1 << 20
+    conv = Converter("ours", "caffe-bn-merge onnx", "x {out}", None, ours=True)
+    fast = OursVsFold(230 * mib, [Round(1.2, 80 * mib, 40 * mib, 1.0, 80 * mib, 40 * mib),
+                                  Round(1.4, 80 * mib, 42 * mib, 1.0, 80 * mib, 41 * mib),
+                                  Round(3.0, 80 * mib, 44 * mib, 1.5, 80 * mib, 40 * mib)], ["a" * 64] * 4)
+    text = "\n".join(vs_fold_lines(Column(conv, vs_fold=fast)))
+    assert "| 1.40 (median of the 3 rounds' ratios; 1.20 to 2.00) | met |" in text
+    assert "(235 MiB) | 42 MiB | met |" in text
+    assert "yes: 4 exports, one sha256" in text
+    slow = OursVsFold(230 * mib, [Round(1.6, 80 * mib, 300 * mib, 1.0, 80 * mib, 40 * mib)], ["a" * 64, "b" * 64])
+    text = "\n".join(vs_fold_lines(Column(conv, vs_fold=slow)))
+    assert text.count("**not met**") == 3 and "**no**: 2 different outputs in 2 exports" in text
+    col = Column(conv, vs_fold=fast, cases={"resnet_inplace": CaseResult(MATCHES)})
+    rows = short_table([col], [case_named("resnet_inplace"), case_named("branching")])
+    assert rows[0].startswith("| converter | cases matching Caffe (of 2) |")
+    assert rows[2] == "| caffe-bn-merge onnx | 1 | 1.40 s (fold: 1.00 s; median of 3) | 42 MiB |"

@@ -23,6 +23,7 @@ from caffe2trt_bn.ir.graph import build_graph
 from caffe2trt_bn.ir.net import load_net
 from caffe2trt_bn.io.prototxt import parse, parse_file
 
+from caffe_models import bn_blobs, layer_message, scale_blobs, write_model
 from conftest import CAFFE_RTOL, FIXTURES, Activations, rel_error, run_cli
 
 #: Original and folded net through OpenCV dnn: largest difference relative to the
@@ -101,10 +102,6 @@ def stored_layers(path: Path) -> list[tuple[str, str, bytes]]:
     return [(l.name, l.type, raw[l.span[0] : l.span[1]]) for l in read_caffemodel(path).layers]
 
 
-def layer_message(path: Path, name: str) -> caffe_pb2.LayerParameter:
-    net = caffe_pb2.NetParameter.FromString(Path(path).read_bytes())
-    (layer,) = [l for l in net.layer if l.name == name]
-    return layer
 
 
 def folded_graph(result: FoldResult):
@@ -310,50 +307,10 @@ def test_branching_bn_output_with_two_readers(tmp_path: Path) -> None:
 # --- synthetic nets for the other edge cases ----------------------------------------
 
 
-def bn_blobs(rng: np.random.Generator, c: int, s: float = 3.5) -> list[np.ndarray]:
-    """BVLC BatchNorm blobs: mean*s, var*s, s."""
-    return [rng.normal(0.3, 1, c) * s, (rng.random(c) + 0.2) * s, np.array([s])]
 
 
-def scale_blobs(rng: np.random.Generator, c: int) -> list[np.ndarray]:
-    return [rng.random(c) + 0.5, rng.normal(0, 1, c)]
 
 
-def write_model(
-    folder: Path,
-    text: str,
-    blobs: dict[str, list[np.ndarray]],
-    *,
-    double: tuple[str, ...] = (),
-    legacy: tuple[str, ...] = (),
-    extra: tuple[tuple[str, str], ...] = (),
-) -> tuple[Path, Path]:
-    """Writes ``deploy.prototxt`` and a ``net.caffemodel`` holding ``blobs`` per layer
-    (float32 ``data`` and ``shape``; float64 ``double_data`` for ``double`` layers; legacy
-    num/channels/height/width for ``legacy`` ones) plus ``extra`` (name, type) layers
-    first, as a TRAIN net saved by Caffe would have."""
-    folder.mkdir(parents=True, exist_ok=True)
-    proto = folder / "deploy.prototxt"
-    proto.write_text(text)
-    net = caffe_pb2.NetParameter(name="synthetic")
-    for name, type_ in extra:
-        net.layer.add(name=name, type=type_)
-    for layer in build_graph(parse(text)).layers:
-        stored = net.layer.add(name=layer.name, type=layer.type, bottom=layer.bottoms, top=layer.tops)
-        for arr in blobs.get(layer.name, []):
-            arr = np.asarray(arr)
-            blob = stored.blobs.add()
-            if layer.name in legacy and arr.ndim == 4:
-                blob.num, blob.channels, blob.height, blob.width = arr.shape
-            else:
-                blob.shape.dim.extend(arr.shape)
-            if layer.name in double:
-                blob.double_data.extend(arr.astype(np.float64).ravel().tolist())
-            else:
-                blob.data.extend(arr.astype(np.float32).ravel().tolist())
-    model = folder / "net.caffemodel"
-    model.write_bytes(net.SerializeToString())
-    return proto, model
 
 
 def compare_in_opencv(proto: Path, model: Path, result: FoldResult, inputs: dict[str, np.ndarray]) -> None:

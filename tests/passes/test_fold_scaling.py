@@ -30,7 +30,7 @@ import caffe2trt_bn
 from caffe2trt_bn.passes.fold import plan_fold
 from caffe2trt_bn.ir.net import load_net
 
-from test_fold import bn_blobs, scale_blobs, write_model
+from caffe_models import bn_blobs, scale_blobs, write_model
 
 PACKAGE = str(Path(caffe2trt_bn.__file__).parent)
 SIZES = (100, 200, 400)

@@ -35,7 +35,7 @@ from caffe2trt_bn.passes.fold import FoldPlan, fold, plan_fold
 from caffe2trt_bn.passes.fuse import group_affine, match_groups
 from caffe2trt_bn.ir.net import load_net
 
-from test_fold import bn_blobs, layer_message, scale_blobs, write_model
+from caffe_models import bn_blobs, layer_message, scale_blobs, write_model
 
 WRITER_THREAD = "caffemodel-writer"
 

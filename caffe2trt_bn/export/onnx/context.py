@@ -123,6 +123,9 @@ class Initializer:
     #: and the layer: a non-finite value's error names them.
     file: str | None = None
     layer: str | None = None
+    #: The stored blob values ``chunks`` reads (a view of the caffemodel's map), whose
+    #: pages the writer releases from the process once the initializer is written.
+    source: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:
@@ -415,11 +418,13 @@ class Context:
             )
         name = self._unique(hint)
         data = blob.data
-        source = self.path if layer.index in self._filled else self.net.caffemodel_path
+        origin = self.path if layer.index in self._filled else self.net.caffemodel_path
         if data.dtype == np.dtype("<f4"):
-            init = Initializer(name, dims, FLOAT, blob.count, array=data, file=source, layer=layer.name)
+            init = Initializer(name, dims, FLOAT, blob.count, array=data, file=origin, layer=layer.name)
         else:
-            init = Initializer(name, dims, FLOAT, blob.count, chunks=_widened_chunks(data), file=source, layer=layer.name)
+            init = Initializer(
+                name, dims, FLOAT, blob.count, chunks=_widened_chunks(data), source=data, file=origin, layer=layer.name
+            )
         self.initializers.append(init)
         return name
 
@@ -439,10 +444,12 @@ class Context:
                 f"folded blob {i} holds {values.count} values but {dims} are needed", layer=layer.name
             )
         name = self._unique(hint)
+        stored = self.net.model.layer(layer.name)
+        source = stored.blobs[i].data if stored is not None and i < len(stored.blobs) else None
         self.initializers.append(
             Initializer(
                 name, dims, FLOAT, values.count, chunks=_float32_chunks(values.chunks, values.double),
-                file=self.net.caffemodel_path, layer=layer.name,
+                file=self.net.caffemodel_path, layer=layer.name, source=source,
             )
         )
         return name

@@ -12,10 +12,18 @@ protobuf wire format allows the fields of a message in any order, so
 
 is a valid ModelProto that ``onnx.load`` reads like any other, and the model is never
 held twice in memory.  The same input gives the same bytes (no time stamps, no maps).
+
+Speed: the pieces go through the caffemodel writer's ordered writer
+(:mod:`caffe2trt_bn.io.caffemodel_writer`): a writer thread writes them while this thread
+computes the next ones (the folded weights' float64 arithmetic, the finiteness checks),
+write-back to disk starts as the file grows, and the pages of the caffemodel's map an
+initializer was copied from are released from the process once written (they stay in
+the page cache), so peak RSS does not grow with the model.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +33,7 @@ import numpy as np
 
 from ...io.atomic import atomic_output
 from ...errors import ModelValueError, OutputError
+from ...io.caffemodel_writer import OrderedWriter
 from . import proto
 from .context import FLOAT, INT64, Context, Initializer
 
@@ -86,31 +95,45 @@ def write_model(
             "(ONNX external data is not written by this exporter)",
             file=path,
         )
+    release = _MapRelease(getattr(getattr(ctx.net, "model", None), "buffer", None))
     weight_bytes = 0
     with atomic_output(path, inputs) as tmp:
         with open(tmp, "wb") as f:
-            f.write(model_bytes)
-            f.write(proto.key(7, 2) + proto.varint(graph_size))
-            f.write(graph_bytes)
-            buffer = np.empty(CHUNK_VALUES, dtype=np.float32)
-            for record, init in zip(records, ctx.initializers):
-                f.write(record)
-                try:
-                    written = _write_payload(f, init, buffer)
-                except ModelValueError as exc:
-                    raise exc.with_context(file=init.file, layer=init.layer) from None
-                if written != init.nbytes:
-                    raise AssertionError(f"initializer {init.name!r}: wrote {written} bytes, declared {init.nbytes}")
-                weight_bytes += written
+            sink = OrderedWriter(f, background=True)
+            try:
+                sink.write(model_bytes)
+                sink.write(proto.key(7, 2) + proto.varint(graph_size))
+                sink.write(graph_bytes)
+                for record, init in zip(records, ctx.initializers):
+                    sink.write(record)
+                    try:
+                        written = _write_payload(sink, init)
+                    except ModelValueError as exc:
+                        raise exc.with_context(file=init.file, layer=init.layer) from None
+                    if written != init.nbytes:
+                        raise AssertionError(f"initializer {init.name!r}: wrote {written} bytes, declared {init.nbytes}")
+                    weight_bytes += written
+                    release.after(sink, init.array if init.array is not None else init.source)
+                failed = sink.close()
+            except BaseException as exc:  # this thread failed: the writer thread stops too
+                failed = sink.close()
+                if failed is not None and failed is not exc:
+                    raise failed from None  # the file failed on bytes before the ones that failed here
+                raise
+            if failed is not None:
+                raise failed
             size = f.tell()
         if size != total:
             raise AssertionError(f"wrote {size} bytes, computed {total}")
     return WriteStats(total, len(ctx.initializers), weight_bytes)
 
 
-def _write_payload(f: object, init: Initializer, buffer: np.ndarray) -> int:
-    """Writes the values of ``init`` as little-endian raw bytes; returns the byte count.
-    Non-finite float weights are refused by name (TensorRT and Caffe weights are finite)."""
+def _write_payload(sink: OrderedWriter, init: Initializer) -> int:
+    """Hands the values of ``init`` to ``sink`` as little-endian raw bytes; returns the
+    byte count.  Non-finite float weights are refused by name (TensorRT and Caffe weights
+    are finite).  Views of the map are handed over as they are (read-only); computed
+    chunks are written into arrays the writer lends (``sink.take``), so none is changed
+    before it is written."""
     written = 0
     if init.array is not None:
         array = init.array
@@ -119,27 +142,50 @@ def _write_payload(f: object, init: Initializer, buffer: np.ndarray) -> int:
             for start in range(0, array.size, CHUNK_VALUES):
                 part = np.ascontiguousarray(array.reshape(-1)[start : start + CHUNK_VALUES])
                 _check_finite(init, part)
-                f.write(memoryview(part).cast("B"))  # type: ignore[attr-defined]
+                sink.write(part)
                 written += part.nbytes
             return written
         assert init.data_type == INT64
         data = np.ascontiguousarray(array.astype("<i8", copy=False))
-        f.write(data.tobytes())  # type: ignore[attr-defined]
+        sink.write(data.tobytes())
         return data.nbytes
     assert init.chunks is not None
-
-    def take(n: int) -> np.ndarray:
-        nonlocal buffer
-        if buffer.size < n:
-            buffer = np.empty(n, dtype=np.float32)
-        return buffer[:n]
-
-    for chunk in init.chunks(take):
-        part = np.ascontiguousarray(chunk, dtype="<f4")
+    f4 = np.dtype("<f4")
+    for chunk in init.chunks(lambda n: sink.take(n, f4)):
+        part = np.ascontiguousarray(chunk, dtype=f4)
         _check_finite(init, part)
-        f.write(memoryview(part).cast("B"))  # type: ignore[attr-defined]
+        sink.write(part.reshape(-1))
         written += part.nbytes
     return written
+
+
+class _MapRelease:
+    """Releases from the process the pages of the caffemodel's map that an initializer
+    was written from (``madvise(MADV_DONTNEED)``, run by the writer once the bytes are
+    written; the file stays in the page cache and a later read faults them in again)."""
+
+    def __init__(self, buf: object) -> None:
+        self.buf = buf if isinstance(buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED") else None
+        self.base = 0
+        if self.buf is not None and len(self.buf):
+            self.base = np.frombuffer(self.buf, dtype=np.uint8).__array_interface__["data"][0]
+
+    def after(self, sink: OrderedWriter, array: np.ndarray | None) -> tuple[int, int] | None:
+        """Queues the release of the whole pages under ``array`` if it is a contiguous
+        view of the map; returns the byte range queued (None: nothing to release)."""
+        buf = self.buf
+        if buf is None or array is None or not array.nbytes or not array.flags.c_contiguous:
+            return None
+        start = array.__array_interface__["data"][0] - self.base
+        end = start + array.nbytes
+        if start < 0 or end > len(buf):
+            return None  # not a view of the map
+        page = mmap.PAGESIZE
+        first, last = -(-start // page) * page, end - end % page
+        if last <= first:
+            return None
+        sink.call(lambda: buf.madvise(mmap.MADV_DONTNEED, first, last - first))
+        return first, last
 
 
 def _check_finite(init: Initializer, part: np.ndarray) -> None:

@@ -159,3 +159,28 @@ def test_harness_detects_a_wrong_value(tmp_path: Path, monkeypatch: pytest.Monke
         ctx, "Identity", [ctx.input(layer, 0)], [ctx.output(layer, 0, ctx.shape(layer, 0))]))
     result = check_case("zoo/act_pointwise", tmp_path / "m.onnx")
     assert any("relative error" in f for f in result.failures)
+
+
+def test_fork_and_ssd_head_options_reach_the_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--fork and --ssd-head give the bytes of to_onnx(fork=..., ssd_head=...); the
+    brocolli-made case matches Caffe only with --fork brocolli."""
+    from caffe2trt_bn.export.onnx import to_onnx
+
+    case = FIXTURES / "fork_layers" / "ssd_brocolli_defaults"
+    written = {}
+    for key, extra, options in (
+        ("fork", ["--fork", "brocolli"], {"fork": "brocolli"}),
+        ("cut", ["--ssd-head", "cut"], {"ssd_head": "cut"}),
+        ("plain", [], {}),
+    ):
+        out, ref = tmp_path / f"{key}.cli.onnx", tmp_path / f"{key}.api.onnx"
+        assert main(_args(case, out, "-q", *extra)) == 0
+        to_onnx(case / "deploy.prototxt", case / "net.caffemodel", ref, **options)  # type: ignore[arg-type]
+        assert out.read_bytes() == ref.read_bytes()
+        written[key] = out.read_bytes()
+    assert len(set(written.values())) == 3  # each option changes the model
+    assert check_case("fork_layers/ssd_brocolli_defaults", tmp_path / "b.onnx", fork="brocolli").failures == []
+    with pytest.raises(SystemExit) as info:
+        main(_args(case, tmp_path / "bad.onnx", "--fork", "caffe"))
+    assert info.value.code == 2 and "invalid choice: 'caffe'" in capsys.readouterr().err
+    assert not (tmp_path / "bad.onnx").exists()
