@@ -26,7 +26,6 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-
 from ..errors import (
     INFO,
     LABELS,

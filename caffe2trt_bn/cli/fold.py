@@ -84,9 +84,9 @@ def run(argv: Sequence[str]) -> int:
     if not (math.isfinite(args.rtol) and args.rtol >= 0):
         p.error(f"--rtol must be a non-negative number, not {args.rtol}")
     from ..errors import Caffe2TrtError
+    from ..ir.net import DUPLICATE_STORED_LAYER
     from ..passes.fold import fold
     from ..verify.fold import OPENCV_HINT, opencv_available, verify_fold
-    from ..ir.net import DUPLICATE_STORED_LAYER
 
     if args.verify and not opencv_available():
         # Checked first: nothing is written when the requested check cannot run.

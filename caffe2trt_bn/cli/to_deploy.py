@@ -87,7 +87,7 @@ def run(argv: Sequence[str]) -> int:
     if len(shapes) == 1 and shapes[0][0] is None:
         input_shape = shapes[0][1]
     elif shapes:
-        input_shape = {blob: shape for blob, shape in shapes}
+        input_shape = dict(shapes)
     result = deploy_file(args.prototxt, input_shape, strict=args.strict)
     print_warnings(result.diagnostics, verbose=args.verbose, quiet=args.quiet)
     data = result.text.encode("utf-8")

@@ -206,7 +206,7 @@ def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
         return None
     function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
     function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def fsync_path(path: Path, *, directory: bool = False) -> None:
@@ -219,7 +219,6 @@ def fsync_path(path: Path, *, directory: bool = False) -> None:
 
 def write_bytes_atomic(path: str | Path, data: bytes, inputs: Iterable[str | Path] = ()) -> Path:
     """Writes ``data`` to ``path`` atomically."""
-    with atomic_output(path, inputs) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
+    with atomic_output(path, inputs) as tmp, open(tmp, "wb") as f:
+        f.write(data)
     return Path(path)

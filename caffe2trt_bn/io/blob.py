@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import wire
 from ..errors import ModelFormatError
+from . import wire
 
 # BlobProto
 B_NUM, B_CHANNELS, B_HEIGHT, B_WIDTH, B_DATA, B_SHAPE, B_DOUBLE_DATA = 1, 2, 3, 4, 5, 7, 8
@@ -130,7 +130,7 @@ def _parse_blob_fields(buf: mmap.mmap | bytes, start: int, end: int) -> Blob:
     if dims is not None:
         shape = tuple(dims)
     elif legacy_shape:
-        shape = tuple(v if v is not None else 0 for v in legacy)  # type: ignore[misc]
+        shape = tuple(v if v is not None else 0 for v in legacy)
     else:
         shape = (int(data.size),)
     if any(d < 0 for d in shape):

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from ..errors import Caffe2TrtError, ModelFormatError, file_error
 from . import wire
 from .blob import Blob, parse_blob
-from ..errors import Caffe2TrtError, ModelFormatError, file_error
 
 __all__ = [
     "Blob",
@@ -246,7 +246,7 @@ def open_readonly_map(path: str | Path) -> mmap.mmap:
         raise file_error(exc, p, what="caffemodel file") from None
 
 
-def read_caffemodel(path: str | Path) -> CaffeModel:
+def read_caffemodel(path: str | os.PathLike[str]) -> CaffeModel:
     """Reads a binary caffemodel into a :class:`CaffeModel` without copying blob data.
 
     Every top-level field is checked (a truncated file or a forged length fails here);
@@ -261,7 +261,7 @@ def read_caffemodel(path: str | Path) -> CaffeModel:
                 "this is a text file, not a binary caffemodel (did you swap the prototxt and the caffemodel?)",
                 file=p,
             ) from None
-        raise exc.with_context(file=p)
+        raise exc.with_context(file=p) from None
 
 
 def looks_like_text(buf: mmap.mmap | bytes) -> bool:

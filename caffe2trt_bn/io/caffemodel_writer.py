@@ -37,10 +37,11 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 import numpy as np
 
+from ..errors import ModelFormatError, ModelValueError
 from . import wire
 from .atomic import start_writeback
 from .blob import B_DATA, B_DOUBLE_DATA, B_RAW_DATA, B_RAW_DATA_TYPE, B_SHAPE, Blob
@@ -54,7 +55,6 @@ from .caffemodel import (
     CaffeModel,
     ModelLayer,
 )
-from ..errors import ModelFormatError, ModelValueError
 
 #: LayerParameter.scale_param, written for new Scale layers.
 L_SCALE_PARAM = 142
@@ -118,7 +118,7 @@ class RewriteBlobs:
 
 
 #: What happens to one stored layer: dropped, replaced by a payload, or given new blobs.
-LayerEdit = Union[None, bytes, RewriteBlobs]
+LayerEdit = None | bytes | RewriteBlobs
 
 
 def write_caffemodel(
@@ -162,7 +162,7 @@ def write_caffemodel(
 
 #: A piece to write (``bytes``, a view of the map, a chunk array) or an action to run
 #: once the pieces before it are written.
-_Item = Union[bytes, memoryview, np.ndarray, Callable[[], None]]
+_Item = bytes | memoryview | np.ndarray | Callable[[], None]
 _STOP = None
 
 
@@ -215,7 +215,7 @@ class OrderedWriter:
         ``out``, or None."""
         try:
             self._hand_over()
-        except BaseException as exc:  # written from this thread: ``out`` failed
+        except BaseException as exc:  # noqa: BLE001  (kept and returned: any failure of ``out``, this thread)
             if self.error is None:
                 self.error = exc
         if self.thread is not None and self.queue is not None:
@@ -248,7 +248,7 @@ class OrderedWriter:
             if self.error is None:
                 try:
                     self._write_batch(batch)
-                except BaseException as exc:  # raised in the calling thread
+                except BaseException as exc:  # noqa: BLE001  (carried to the calling thread, raised there)
                     self.error = exc
 
     def _write_batch(self, batch: list[_Item]) -> None:
@@ -297,7 +297,7 @@ class _BufferPool:
         """Lends the buffer ``chunk`` views again, if it is one of the pool's."""
         base = chunk.base
         if base is not None and self.owned.get(id(base)) is base:
-            self.free.append(base)  # type: ignore[arg-type]
+            self.free.append(base)
 
 
 class _Copier:
@@ -305,7 +305,7 @@ class _Copier:
 
     def __init__(self, buf: mmap.mmap | bytes, out: OrderedWriter) -> None:
         self.buf = buf
-        self.view = memoryview(buf)  # type: ignore[arg-type]
+        self.view = memoryview(buf)
         self.out = out
         self.pos = 0
         self.released = 0
@@ -345,7 +345,7 @@ def _write_rewritten(
             file=path,
             layer=layer.name,
         )
-    view = memoryview(buf)  # type: ignore[arg-type]
+    view = memoryview(buf)
     start, end = layer.payload
     stored = len(layer.blobs)
     if stored == 0 or stored > len(edit.blobs):
@@ -405,8 +405,8 @@ class _NewBlob:
         out.write(self.head)
         written = 0
         dtype = self.values.dtype
-        for chunk in self.values.chunks(lambda n: out.take(n, dtype)):
-            chunk = np.ascontiguousarray(chunk, dtype=dtype)
+        for piece in self.values.chunks(lambda n: out.take(n, dtype)):
+            chunk = np.ascontiguousarray(piece, dtype=dtype)
             if not np.isfinite(chunk).all():
                 bad = int(np.flatnonzero(~np.isfinite(chunk))[0]) + written
                 raise ModelValueError(f"folded value {bad} of a blob is not finite", file=path, layer=layer)

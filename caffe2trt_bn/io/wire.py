@@ -164,7 +164,7 @@ def fixed_run(buf: Buffer, pos: int, end: int, tag: int, width: int) -> int:
     limit = (end - pos) // stride
     if limit == 0:
         return 0
-    tags = np.ndarray((limit,), dtype=np.uint8, buffer=buf, offset=pos, strides=(stride,))  # type: ignore[call-overload]
+    tags = np.ndarray((limit,), dtype=np.uint8, buffer=buf, offset=pos, strides=(stride,))  # type: ignore[arg-type]  # bytes or mmap: the Protocol names only item access
     mismatch = np.flatnonzero(tags != tag)
     return int(mismatch[0]) if mismatch.size else limit
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import GraphError, PrototxtSyntaxError
+from ..io.prototxt import Document, Node
 from . import schema
 from .params import has, layer_rules, read_message
-from ..io.prototxt import Document, Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +411,12 @@ def missing_type(node: Node, name: str, type_node: Node | None) -> GraphError:
     import difflib
 
     if type_node is not None:
-        return GraphError("field 'type' is empty; Caffe refuses a layer without a type", file=node._path, layer=name, line=type_node.line or None)
+        return GraphError(
+            "field 'type' is empty; Caffe refuses a layer without a type",
+            file=node._path,
+            layer=name,
+            line=type_node.line or None,
+        )
     hint = ""
     for child in node.children or ():
         if child.name not in _SINGULAR and difflib.get_close_matches(child.name, ["type"], n=1, cutoff=0.6):

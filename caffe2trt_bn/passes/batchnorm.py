@@ -195,7 +195,7 @@ def _as_f64(values: object, what: str) -> np.ndarray:
     :class:`ModelValueError` for values that are not real numbers (complex numbers
     would lose their imaginary part, strings and objects have no value)."""
     if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()  # type: ignore[attr-defined]
+        values = values.detach().cpu().numpy()
     array = np.asarray(values)
     if array.dtype.kind not in "biuf":
         raise ModelValueError(f"{what} holds {array.dtype} values, not real numbers")

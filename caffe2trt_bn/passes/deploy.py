@@ -65,10 +65,10 @@ Rules and choices
   serves both: the layer and its top are named ``prob``, as deploy nets conventionally
   have it, when there is one such loss (or one with the largest ``loss_weight``,
   GoogLeNet's main classifier) and the name is free (a loss dropped because its output
-  layer exists already does not count); other ones are named ``<bottom>_prob``.  A ``SoftmaxWithLoss`` with a second top (the probabilities) keeps
-  that top's name, so its readers keep working.  If a kept ``Softmax`` (``Sigmoid``)
-  already reads the same blob, the loss is just removed.  All other losses (types ending
-  in ``Loss``, or any layer with a non-zero ``loss_weight``) are removed: their
+  layer exists already does not count); other ones are named ``<bottom>_prob``.  A
+  ``SoftmaxWithLoss`` with a second top (the probabilities) keeps that top's name, so its
+  readers keep working.  If a kept ``Softmax`` (``Sigmoid``) already reads the same blob,
+  the loss is just removed.  All other losses (types ending in ``Loss``, or any layer with a non-zero ``loss_weight``) are removed: their
   prediction is their first bottom itself (``EuclideanLoss``, ``HingeLoss``), a
   probability computed by the net (``MultinomialLogisticLoss``), or nothing a deploy net
   computes (``ContrastiveLoss``, ``InfogainLoss``, whose meaning changed between Caffe
@@ -358,10 +358,8 @@ def _plan_losses(walk: Walk, plan: DeployPlan) -> None:
     for index, layer in enumerate(converted):
         source = layer.inputs[0]
         kind = OUTPUT_LOSSES[layer.type]
-        if index == main and PROB_NAME not in taken:
-            name = PROB_NAME
-        else:
-            name = free_name(f"{source.blob}_{PROB_NAME}", taken)
+        main_free = index == main and PROB_NAME not in taken
+        name = PROB_NAME if main_free else free_name(f"{source.blob}_{PROB_NAME}", taken)
         taken.add(name)
         top = layer.tops[1] if len(layer.tops) > 1 else name
         plan.losses.append(LossEdit(layer.node, name, top, layer.type, kind))

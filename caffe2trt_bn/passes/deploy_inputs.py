@@ -156,7 +156,7 @@ def _given_shapes(input_shape: InputShapes, blobs: list[str], path: str | None) 
                 return {}  # no data layer: the shape is not used (a warning says so)
             inputs = ", ".join(map(repr, blobs))
             raise GraphError(f"input shape given for blob {blob!r}, but the deploy inputs are {inputs}", file=path)
-        out[blob] = tuple(int(d) for d in dims)  # type: ignore[call-overload]
+        out[blob] = tuple(int(d) for d in dims)
     return out
 
 

@@ -240,8 +240,8 @@ def plan_fold(net: Net) -> FoldPlan:
     targets, report, diagnostics = place_groups(net)
     edits: dict[int, LayerEdit] = {}
     stored: dict[str, list[int]] = {}
-    for i, layer in enumerate(net.model.layers):
-        stored.setdefault(layer.name, []).append(i)
+    for i, stored_layer in enumerate(net.model.layers):
+        stored.setdefault(stored_layer.name, []).append(i)
     added_bias: set[str] = set()
     for target in targets:
         if target.is_scale:

@@ -241,7 +241,7 @@ def _check_moved_write(graph: Graph, uses: _BlobUses, target: FoldTarget) -> Non
     clash = uses.clash(target.top, group.bn.index, group.last.index, target.own)
     if clash is not None:
         raise GraphError(
-            f"cannot replace the group {' + '.join(l.name for l in group.layers)} by one Scale layer: "
+            f"cannot replace the group {' + '.join(member.name for member in group.layers)} by one Scale layer: "
             + _clash_reason(target.top, group.bn.name, clash),
             file=graph.path,
             layer=group.name,

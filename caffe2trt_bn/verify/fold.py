@@ -221,7 +221,7 @@ def _register_bias_layer(cv2: object) -> bool:
             self.num_axes = int(params.get("num_axes", DEFAULT_BiasParameter.num_axes))
             self.bias = np.asarray(blobs[0]).reshape(-1) if blobs else np.zeros(1, np.float32)
 
-        def getMemoryShapes(self, inputs: list[list[int]]) -> list[list[int]]:  # OpenCV's name
+        def getMemoryShapes(self, inputs: list[list[int]]) -> list[list[int]]:  # noqa: N802  (OpenCV calls it by this name)
             return [inputs[0]]
 
         def forward(self, inputs: list[np.ndarray]) -> list[np.ndarray]:

@@ -48,9 +48,9 @@ _token_re = _lazy_re(
 # Token kinds: "id" (identifier), "ext" ("[a.b]"), "p" (punctuation), "str", "num"
 # (numbers and "-inf"-like signed identifiers), "eof", "ustr" (unterminated string), "bad".
 _FIRST_KIND = {
-    **{c: "id" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"},
-    **{c: "num" for c in "0123456789.-"},
-    **{c: "p" for c in "{}<>[]:;,"},
+    **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", "id"),
+    **dict.fromkeys("0123456789.-", "num"),
+    **dict.fromkeys("{}<>[]:;,", "p"),
     '"': "str",
     "'": "str",
 }
@@ -106,9 +106,10 @@ def _tokenize(text: str) -> list[tuple[str, str, str, int]]:
     append = tokens.append
     first_kind = _FIRST_KIND
     position = 0
-    for trivia, token, bad in _token_re().findall(text):
+    for trivia, good, bad in _token_re().findall(text):
         position += len(trivia)
-        if token:
+        if good:
+            token = good
             kind = first_kind[token[0]]
             if kind == "p" and len(token) > 1:
                 kind = "ext"
