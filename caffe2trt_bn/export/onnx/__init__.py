@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import Caffe2TrtError, Diagnostic, issue_warnings
-from .context import BN_MODES, FORKS, SSD_HEADS, ConversionError, ExportOptions
+from ...ir.forks import FORKS
+from .context import BN_MODES, SSD_HEADS, ConversionError, ExportOptions
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
 __all__ = [
