@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import PROG, add_output_options, print_json, print_table, print_warnings
+
+if TYPE_CHECKING:
+    from ..ir.forks import ForkSemantics
 
 ONNX_HINT = '--verify needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
 
@@ -30,7 +34,29 @@ def _input_shape(text: str) -> tuple[str | None, tuple[int, ...]]:
     return (blob or None), shape
 
 
+def add_fork_option(p: argparse.ArgumentParser) -> None:
+    """``--fork`` (repeatable), shared by ``onnx`` and ``inspect``: whose semantics the
+    layers the forks disagree on follow (:mod:`caffe2trt_bn.ir.forks`)."""
+    from ..ir.forks import FORKS
+
+    p.add_argument(
+        "--fork", choices=FORKS, action="append", default=[],
+        help="whose semantics a layer the forks disagree on follows where the prototxt does not say: ssd "
+        "(weiliu89's SSD, the default, with a warning), brocolli (brocolli-caffe), segnet (a two-bottom Upsample "
+        "unpools); repeat to give segnet with ssd or brocolli",
+    )
+
+
+def fork_rows(choices: Sequence[ForkSemantics]) -> list[tuple[str, ...]]:
+    """Table rows (layer, type, fork, semantics, why) of fork decisions."""
+    return [
+        (s.layer, s.type, s.fork or "-", s.semantics, s.why if s.error is None else f"{s.why}: {s.error}")
+        for s in choices
+    ]
+
+
 def parser() -> argparse.ArgumentParser:
+    from ..export.onnx import SSD_HEADS
     from ..export.onnx.trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
     from ..verify.onnx import VERIFY_RTOL
 
@@ -60,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dynamic-batch", action="store_true", help="make the first dimension of inputs and outputs symbolic (N)")
     p.add_argument("--outputs", default="", metavar="BLOB,...", help="also expose these blobs as graph outputs")
+    add_fork_option(p)
+    p.add_argument(
+        "--ssd-head", choices=SSD_HEADS, default="decode",
+        help="decode (default): DetectionOutput as ONNX ops; cut: end the graph at its location, confidence and "
+        "prior inputs (named after their Caffe blobs), to decode on the host or with a plugin",
+    )
     p.add_argument(
         "--verify", action="store_true",
         help="run the model in ONNX Runtime and the Caffe model in pycaffe (else OpenCV dnn) on random input and compare",
@@ -97,12 +129,14 @@ def run(argv: Sequence[str]) -> int:
         dynamic_batch=args.dynamic_batch,
         outputs=outputs,
         strict=args.strict,
+        fork=tuple(args.fork),
+        ssd_head=args.ssd_head,
     )
     options.check()
     check_output_path(args.output, [args.prototxt, args.caffemodel])
     net = load_net(args.prototxt, args.caffemodel)
     report = export_net(net, args.output, options)
-    print_warnings(report.diagnostics)
+    print_warnings(report.diagnostics, verbose=args.verbose, quiet=args.quiet)
     verification = None
     if args.verify:
         from ..verify.onnx import verify_onnx
@@ -126,6 +160,10 @@ def run(argv: Sequence[str]) -> int:
         for name, shape in report.outputs:
             print(f"  output {name}: {list(shape)}")
         if args.verbose:
+            print(f"  fork: {', '.join(report.fork) or 'none given'}; ssd head: {report.ssd_head}")
+            if report.fork_semantics:
+                print("  whose semantics each layer the forks disagree on follows:")
+                print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
             for g in report.groups:
                 print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(g['layers'])})")  # type: ignore[arg-type]
             for note in report.notes:
