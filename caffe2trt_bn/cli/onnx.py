@@ -117,8 +117,8 @@ def run(argv: Sequence[str]) -> int:
             import onnxruntime  # noqa: F401
         except ImportError:
             raise Caffe2TrtError(ONNX_HINT) from None
-    from ..io.atomic import check_output_path
     from ..export.onnx import ExportOptions, export_net
+    from ..io.atomic import check_output_path
     from ..ir.net import load_net
 
     outputs = tuple(b for b in (s.strip() for s in args.outputs.split(",")) if b)

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import Caffe2TrtError
 from .graph import Graph, Layer, Value
 from .params import has, layer_params
 
@@ -87,6 +88,17 @@ class ForkSemantics:
             "warning": self.warning,
             "error": self.error,
         }
+
+
+def check_forks(forks: Sequence[str]) -> None:
+    """Raises :class:`Caffe2TrtError` for a ``--fork`` choice that is not in
+    :data:`FORKS`, or for ``ssd`` with ``brocolli`` (they answer the same questions
+    differently)."""
+    for fork in forks:
+        if fork not in FORKS:
+            raise Caffe2TrtError(f"--fork must be one of {', '.join(FORKS)}, not {fork!r}")
+    if "ssd" in forks and "brocolli" in forks:
+        raise Caffe2TrtError("--fork ssd and --fork brocolli disagree on PriorBox and DetectionOutput: choose one")
 
 
 def fork_semantics(graph: Graph, layer: Layer, forks: Sequence[str]) -> ForkSemantics | None:

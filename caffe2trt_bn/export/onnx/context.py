@@ -29,7 +29,7 @@ import numpy as np
 from ...passes.batchnorm import BATCHNORM_TYPES, Affine
 from ...io.caffemodel import Blob
 from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
-from ...ir.forks import FORKS, ForkSemantics, fork_semantics
+from ...ir.forks import ForkSemantics, check_forks, fork_semantics
 from ...ir.graph import Layer, Value
 from ...ir.net import Net, net_diagnostics
 from ...ir.params import field_diagnostics
@@ -80,11 +80,7 @@ class ExportOptions:
             raise Caffe2TrtError(f"opset {self.opset} is not supported; choose {MIN_OPSET} to {MAX_OPSET}")
         if self.bn not in BN_MODES:
             raise Caffe2TrtError(f"--bn must be one of {', '.join(BN_MODES)}, not {self.bn!r}")
-        for fork in self.fork:
-            if fork not in FORKS:
-                raise Caffe2TrtError(f"--fork must be one of {', '.join(FORKS)}, not {fork!r}")
-        if "ssd" in self.fork and "brocolli" in self.fork:
-            raise Caffe2TrtError("--fork ssd and --fork brocolli disagree on PriorBox and DetectionOutput: choose one")
+        check_forks(self.fork)
         if self.ssd_head not in SSD_HEADS:
             raise Caffe2TrtError(f"--ssd-head must be one of {', '.join(SSD_HEADS)}, not {self.ssd_head!r}")
         for blob, shape in self.input_shapes:
