@@ -1,0 +1,125 @@
+"""``onnx --verify`` against OpenCV dnn on nets OpenCV cannot run whole: the fork cases
+and the zoo.  OpenCV runs the net without the layers it cannot run (and what reads them),
+so the other outputs are still compared; every output it cannot compute, or computes
+differently from Caffe, is ``unchecked`` with the reason naming the layer, never a
+failure and never a crash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .harness import FORK_LAYERS, ZOO
+
+ROOT = Path(__file__).resolve().parents[3]
+#: In this process; filler_weights made OpenCV crash the process: checked in a subprocess below.
+FORK_CASES = sorted(p.parent.name for p in FORK_LAYERS.glob("*/net.caffemodel") if p.parent.name != "filler_weights")
+#: Cases made with brocolli-caffe's defaults: exported with its semantics.
+OPTIONS = {"ssd_brocolli_defaults": ("brocolli",)}
+
+
+@pytest.fixture(autouse=True)
+def _opencv_reference() -> None:
+    pytest.importorskip("cv2")
+    pytest.importorskip("onnxruntime")
+    from caffe2trt_bn.verify.onnx import pycaffe_available
+
+    if pycaffe_available():
+        pytest.skip("pycaffe imports: --verify uses it instead of OpenCV dnn")
+
+
+def _verify(case: Path, tmp_path: Path, fork: tuple[str, ...] = ()) -> dict[str, tuple[str, str | None]]:
+    """blob -> (status, reason) of --verify on ``case`` (in this process)."""
+    from caffe2trt_bn.export.onnx import ExportOptions, export_net
+    from caffe2trt_bn.ir.net import load_net
+    from caffe2trt_bn.verify.onnx import verify_onnx
+
+    net = load_net(case / "deploy.prototxt", case / "net.caffemodel")
+    report = export_net(net, tmp_path / "m.onnx", ExportOptions(fork=fork))
+    result = verify_onnx(net, tmp_path / "m.onnx", [name for name, _ in report.outputs])
+    assert result.reference == "opencv"
+    return {c.blob: (c.status, c.reason) for c in result.checks}
+
+
+@pytest.mark.parametrize("case", FORK_CASES)
+def test_every_fork_case_verifies_without_a_false_failure(case: str, tmp_path: Path) -> None:
+    checks = _verify(FORK_LAYERS / case, tmp_path, OPTIONS.get(case, ()))
+    assert all(status in ("ok", "unchecked") for status, _ in checks.values()), checks
+    for status, reason in checks.values():
+        if status == "unchecked":
+            assert reason is not None and "(layer '" in reason, reason  # the layer is named
+            assert "OpenCV cannot run this net" not in reason
+
+
+def test_a_layer_opencv_lacks_does_not_hide_the_outputs_it_can_compute(tmp_path: Path) -> None:
+    """yolo_upsample_block: OpenCV has no Upsample, yet the branch before it is compared."""
+    checks = _verify(FORK_LAYERS / "yolo_upsample_block", tmp_path)
+    assert checks["layer6-conv"] == ("ok", None)
+    assert checks["layer12-conv"] == ("unchecked", "OpenCV dnn has no Upsample layer (layer 'layer9-upsample')")
+
+
+def test_priorboxes_opencv_runs_are_compared(tmp_path: Path) -> None:
+    checks = _verify(FORK_LAYERS / "priorbox_variants", tmp_path)
+    assert checks["pb_dup_ratios"][0] == "ok" and checks["pb_concat"][0] == "ok"
+    assert checks["pb_min_only"] == ("unchecked", "OpenCV dnn refuses a PriorBox without variance (layer 'pb_min_only')")
+
+
+def test_detection_outputs_opencv_cannot_read_are_left_out(tmp_path: Path) -> None:
+    """A CORNER_SIZE DetectionOutput makes OpenCV's parser refuse the whole prototxt: it
+    is left out and the other DetectionOutputs run (their rows are OpenCV's order)."""
+    checks = _verify(FORK_LAYERS / "ssd_detection_variants", tmp_path)
+    assert checks["det_corner_size"] == (
+        "unchecked", "OpenCV dnn cannot read DetectionOutput's code_type CORNER_SIZE (layer 'det_corner_size')"
+    )
+    assert checks["det_keep3"][1] == "OpenCV dnn lists DetectionOutput's rows by score and pads them with zero rows (layer 'det_keep3')"
+
+
+def test_interp_differences_are_unchecked_not_failures(tmp_path: Path) -> None:
+    """stand_in_layers: OpenCV's Interp ignores shrink_factor and pad_beg/pad_end (its
+    sizes differ from Caffe's), refuses shrink_factor alone and a second bottom."""
+    checks = _verify(FORK_LAYERS / "stand_in_layers", tmp_path)
+    assert checks["interp_sz"] == ("unchecked", "OpenCV dnn ignores Interp's shrink_factor, pad_beg and pad_end (layer 'interp_sz')")
+    assert checks["interp_crop"][0] == "unchecked"
+    assert checks["interp_ref"] == ("unchecked", "OpenCV dnn's Interp takes one bottom (layer 'interp_ref')")
+
+
+def test_a_layer_type_opencv_names_is_left_out(tmp_path: Path) -> None:
+    """act_pointwise: OpenCV has no Threshold layer (not in the measured list: found from
+    OpenCV's own error); the other activations are compared."""
+    checks = _verify(ZOO / "act_pointwise", tmp_path)
+    assert checks["thr"] == ("unchecked", "OpenCV dnn has no Threshold layer (layer 'thr')")
+    assert [b for b, (status, _) in checks.items() if status == "ok"] and all(
+        status == "ok" for b, (status, _) in checks.items() if not b.startswith("thr")
+    )
+
+
+def test_the_layer_opencv_fails_on_is_found(tmp_path: Path) -> None:
+    """reshape_flatten: OpenCV fails on one Reshape with an error naming no layer; the
+    bisection names it, and the eight other outputs are compared."""
+    checks = _verify(ZOO / "reshape_flatten", tmp_path)
+    unchecked = {b: r for b, (s, r) in checks.items() if s == "unchecked"}
+    assert list(unchecked) == ["rs_append"]
+    assert unchecked["rs_append"] is not None and unchecked["rs_append"].startswith("OpenCV dnn cannot run it: ")
+    assert unchecked["rs_append"].endswith("(layer 'rs_append')")
+    assert sum(s == "ok" for s, _ in checks.values()) == 8
+
+
+def test_weights_caffe_fills_do_not_crash_opencv(tmp_path: Path) -> None:
+    """filler_weights: OpenCV 4.14 crashes (segmentation fault) on a Deconvolution the
+    caffemodel does not hold; --verify leaves it out.  Run as a user would, in a
+    subprocess, so that a crash fails this test instead of ending the test run."""
+    case = FORK_LAYERS / "filler_weights"
+    out = tmp_path / "m.onnx"
+    run = subprocess.run(
+        [sys.executable, "-m", "caffe2trt_bn", "onnx", str(case / "deploy.prototxt"), str(case / "net.caffemodel"),
+         "-o", str(out), "--verify", "--json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    (check,) = json.loads(run.stdout)["verify"]["blobs"]
+    assert check["status"] == "unchecked" and check["reason"].endswith("(layer 'up')")
+    assert "fillers" in check["reason"]
