@@ -469,7 +469,12 @@ def _adaptive_steps(
 ) -> tuple[str, str]:
     """The boxes kept while eta still lowers the threshold, as Caffe picks them one by
     one; returns the scores with every decided candidate masked out (for the final NMS
-    at the stable threshold) and the kept marks (B, K1)."""
+    at the stable threshold) and the kept marks (B, K1).
+
+    ``schedule[k]`` is the threshold once k + 1 boxes are kept; the last is the stable
+    one.  All ``len(schedule)`` boxes are picked here, so that a candidate left for the
+    final NMS has been compared with every kept box at the stable threshold (the final
+    NMS compares the candidates with each other only)."""
     lowest = F32(np.finfo(F32).min)
     pos = g.const("positions", np.arange(k1, dtype=F32).reshape(1, k1))
     valid = g.op("Greater", [scores2, g.const("conf_floor", F32(threshold) if threshold is not None else lowest)], "valid")
@@ -513,8 +518,6 @@ def _adaptive_steps(
         close = g.op("LessOrEqual", [maxiou, g.const(f"t{k}", F32(schedule[k]))], f"apart{k}")
         eligible = g.op("And", [g.op("And", [valid, later], f"valid_later{k}"), close], f"eligible{k}")
         eligible_f = g.op("Cast", [eligible], f"eligible_f{k}", to=1)
-        if k == count - 2:
-            break
     masked = g.op("Where", [g.op("Greater", [eligible_f, g.const("half_e", F32(0.5))], "rest"), scores2,
                             g.const("masked", lowest)], "rest_scores")
     return masked, marks  # type: ignore[return-value]
