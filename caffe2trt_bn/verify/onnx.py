@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import Caffe2TrtError
+from ..ir.forks import ForkSemantics
 from ..ir.graph import Graph, Layer, Value
 from ..ir.net import Net
 
@@ -65,12 +67,35 @@ class VerifyResult:
         return {"reference": self.reference, "rtol": self.rtol, "ok": self.ok, "blobs": [c.to_json() for c in self.checks]}
 
 
-def pycaffe_available() -> bool:
+#: Environment variable naming a Python interpreter that imports pycaffe, for when this
+#: one cannot (pycaffe is often built for the system Python).
+PYCAFFE_PYTHON_ENV = "CAFFE2TRT_BN_PYCAFFE_PYTHON"
+
+
+def pycaffe_python() -> str | None:
+    """The Python interpreter that runs pycaffe for ``--verify``: the one
+    :data:`PYCAFFE_PYTHON_ENV` names when ``import caffe`` works there, else this one
+    when ``import caffe`` works here, else None (OpenCV dnn is the reference then)."""
+    import os
+    import subprocess
+    import sys
+
+    other = os.environ.get(PYCAFFE_PYTHON_ENV)
+    if other:
+        try:
+            done = subprocess.run([other, "-c", "import caffe"], check=False, capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return other if done.returncode == 0 else None
     try:
         import caffe  # noqa: F401
     except Exception:  # noqa: BLE001 - a broken pycaffe build raises anything on import
-        return False
-    return True
+        return None
+    return sys.executable
+
+
+def pycaffe_available() -> bool:
+    return pycaffe_python() is not None
 
 
 def opencv_difference(layer: Layer) -> str | None:
@@ -132,11 +157,12 @@ def _fork_difference(layer: Layer) -> str | None:
     return None
 
 
-def _tainted(graph: Graph) -> dict[str, str]:
-    """Blob -> the reason its final value differs in OpenCV (propagated downstream)."""
+def _tainted(graph: Graph, reason_of: Callable[[Layer], str | None] = opencv_difference) -> dict[str, str]:
+    """Blob -> the reason its final value differs in the reference: ``reason_of`` a layer
+    it is computed through (by default OpenCV's differences), propagated downstream."""
     reasons: dict[object, str] = {}
     for layer in graph.layers:
-        reason = opencv_difference(layer)
+        reason = reason_of(layer)
         if reason is None:
             reason = next((reasons[v] for v in layer.inputs if v in reasons), None)
         if reason is not None:
@@ -145,9 +171,29 @@ def _tainted(graph: Graph) -> dict[str, str]:
     return {v.blob: r for v, r in reasons.items()}  # type: ignore[attr-defined]
 
 
-def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: float = VERIFY_RTOL, seed: int = 0) -> VerifyResult:
+def _fork_hints(graph: Graph, choices: Sequence[ForkSemantics]) -> dict[str, str]:
+    """Blob -> the layer it is computed through whose fork semantics the prototxt does not
+    fix (the bottoms, a ``--fork`` or a default decided them): a Caffe of another fork
+    computes that layer otherwise, which explains a difference from pycaffe."""
+    chosen = {s.layer: s for s in choices if s.source in ("bottoms", "option", "default")}
+
+    def hint(layer: Layer) -> str | None:
+        s = chosen.get(layer.name)
+        if s is None:
+            return None
+        return f"{layer.type} exported with {s.fork}'s semantics ({s.why}): a Caffe of another fork computes it otherwise (see --fork)"
+
+    return _tainted(graph, hint)
+
+
+def verify_onnx(
+    net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: float = VERIFY_RTOL, seed: int = 0,
+    fork_semantics: Sequence[ForkSemantics] = (),
+) -> VerifyResult:
     """Runs ``onnx_path`` in ONNX Runtime and the Caffe model in pycaffe (else OpenCV dnn)
-    on one seeded random input, and compares each of ``blobs`` (graph output names)."""
+    on one seeded random input, and compares each of ``blobs`` (graph output names).
+    ``fork_semantics`` (the export report's): a difference from pycaffe in a blob computed
+    through a layer the forks disagree on says so (the pycaffe may be another fork's)."""
     import onnx
     import onnxruntime as ort
 
@@ -162,16 +208,24 @@ def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: floa
         inputs[value.name] = rng.standard_normal(dims).astype(np.float32)
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     got = dict(zip(blobs, session.run(blobs, inputs)))
-    unrun: dict[str, str] = {}  # blob -> why the reference computed no value for it
-    if pycaffe_available():
-        reference, tainted = "pycaffe", {}
+    python = pycaffe_python()
+    with tempfile.TemporaryDirectory(prefix="caffe2trt_bn-verify-") as folder:
+        runner: _Runner
+        if python is not None:
+            reference, tainted = "pycaffe", {}
+            runner = _PyCaffe(net, inputs, Path(folder), python)
+        else:
+            from ..passes.fold import OPENCV_HINT, opencv_available
+
+            if not opencv_available():
+                raise Caffe2TrtError(OPENCV_HINT)
+            reference, tainted = "opencv", _tainted(net.graph)
+            runner = _OpenCV(net, inputs, Path(folder))
         try:
-            want = _run_pycaffe(net, inputs, blobs)
-        except Caffe2TrtError as exc:
-            want, unrun = {}, dict.fromkeys(blobs, str(exc))
-    else:
-        reference, tainted = "opencv", _tainted(net.graph)
-        want, unrun = _run_opencv_pruned(net, inputs, blobs)
+            want, unrun = _run_pruned(runner, blobs)  # unrun: blob -> why the reference computed no value
+        finally:
+            runner.close()
+    hints = _fork_hints(net.graph, fork_semantics) if reference == "pycaffe" else {}
     checks = []
     for blob in blobs:
         if blob in unrun:
@@ -184,28 +238,19 @@ def verify_onnx(net: Net, onnx_path: str | Path, blobs: list[str], *, rtol: floa
         if a.size == b.size and a.shape != b.shape:
             b = b.reshape(a.shape)  # OpenCV drops or adds unit axes of some outputs
         if a.shape != b.shape:
-            checks.append(BlobCheck(blob, a.shape, None, "FAIL", f"shape {a.shape}, reference {b.shape}"))
+            why = f"shape {a.shape}, reference {b.shape}" + (f"; {hints[blob]}" if blob in hints else "")
+            checks.append(BlobCheck(blob, a.shape, None, "FAIL", why))
             continue
         scale = float(np.abs(b).max()) if b.size else 0.0
         diff = float(np.abs(a - b).max()) if b.size else 0.0
         relative = diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf"))
         if blob in tainted:
             checks.append(BlobCheck(blob, a.shape, relative, "unchecked", tainted[blob]))
+        elif relative <= rtol:
+            checks.append(BlobCheck(blob, a.shape, relative, "ok"))
         else:
-            checks.append(BlobCheck(blob, a.shape, relative, "ok" if relative <= rtol else "FAIL"))
+            checks.append(BlobCheck(blob, a.shape, relative, "FAIL", hints.get(blob)))
     return VerifyResult(reference, rtol, checks)
-
-
-def _run_pycaffe(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> dict[str, np.ndarray]:
-    import caffe
-
-    caffe.set_mode_cpu()
-    model = caffe.Net(str(net.prototxt_path), str(net.caffemodel_path), caffe.TEST)
-    for name, x in inputs.items():
-        model.blobs[name].reshape(*x.shape)
-        model.blobs[name].data[...] = x
-    model.forward()
-    return {b: np.array(model.blobs[b].data) for b in blobs}
 
 
 #: Layer types OpenCV dnn 4.x cannot create (measured with OpenCV 4.14 on fixtures/fork_layers;
@@ -280,21 +325,18 @@ def _needed(graph: Graph, blobs: list[str]) -> list[int]:
     return sorted(needed)
 
 
-def _run_opencv_pruned(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """OpenCV dnn's value of each of ``blobs`` it can compute, and why it computes no
+def _run_pruned(runner: _Runner, blobs: list[str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The reference's value of each of ``blobs`` it can compute, and why it computes no
     value for the others.
 
-    OpenCV runs the net reduced to the layers the compared blobs need, without the
-    layers it cannot run (:func:`opencv_cannot_run`) and those reading their tops; a blob
-    computed through a left-out layer is reported with that layer's reason.  When OpenCV
-    still fails, the layer that makes it fail is found (the shortest failing prefix of
-    the layers in execution order, by bisection), left out with OpenCV's message, and
-    OpenCV runs again: one layer OpenCV cannot run does not hide the outputs it can."""
-    from ..passes.fold import OPENCV_HINT, opencv_available
-
-    if not opencv_available():
-        raise Caffe2TrtError(OPENCV_HINT)
-    graph = net.graph
+    The reference runs the net reduced to the layers the compared blobs need, without
+    the layers it cannot run (:meth:`_Runner.cannot_run`) and those reading their tops;
+    a blob computed through a left-out layer is reported with that layer's reason.  When
+    the reference still fails, the layer that makes it fail is found (the shortest
+    failing prefix of the layers in execution order, by bisection), left out with the
+    reference's message, and it runs again: one layer it cannot run does not hide the
+    outputs it can compute."""
+    graph = runner.net.graph
     blocked: dict[Value, str] = {}
 
     def block(layer: Layer, reason: str) -> None:
@@ -305,56 +347,52 @@ def _run_opencv_pruned(net: Net, inputs: dict[str, np.ndarray], blobs: list[str]
                     blocked.setdefault(value, why)
 
     for layer in graph.layers:
-        reason = opencv_cannot_run(net, layer)
+        reason = runner.cannot_run(layer)
         if reason is not None:
             block(layer, f"{reason} (layer {layer.name!r})")
     unrun: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="caffe2trt_bn-verify-") as folder:
-        runner = _OpenCV(net, inputs, Path(folder))
+    for _ in range(len(graph.layers) + 1):
+        finals = {v.blob: blocked[v] for v in _last_values(graph) if v in blocked}
+        unrun.update({b: finals[b] for b in blobs if b in finals})
+        wanted = [b for b in blobs if b not in unrun]
+        if not wanted:
+            return {}, unrun
+        needed = _needed(graph, wanted)
         try:
-            for _ in range(len(graph.layers) + 1):
-                finals = {v.blob: blocked[v] for v in _last_values(graph) if v in blocked}
-                unrun.update({b: finals[b] for b in blobs if b in finals})
-                wanted = [b for b in blobs if b not in unrun]
-                if not wanted:
-                    return {}, unrun
-                needed = _needed(graph, wanted)
-                try:
-                    return runner.values(needed, wanted), unrun
-                except Caffe2TrtError as exc:
-                    culprit = runner.first_failing(needed)
-                    if culprit is None:
-                        unrun.update(dict.fromkeys(wanted, str(exc)))
-                        return {}, unrun
-                    layer, message = culprit
-                    block(layer, f"{message} (layer {layer.name!r})")
-        finally:
-            runner.close()
-    raise AssertionError("OpenCV failed with every layer left out")
+            return runner.values(needed, wanted), unrun
+        except Caffe2TrtError as exc:
+            culprit = runner.first_failing(needed)
+            if culprit is None:
+                unrun.update(dict.fromkeys(wanted, str(exc)))
+                return {}, unrun
+            layer, message = culprit
+            block(layer, f"{message} (layer {layer.name!r})")
+    raise AssertionError("the reference failed with every layer left out")
 
 
-class _OpenCV:
-    """OpenCV dnn runs of sub-nets of ``net`` (prototxts written to ``folder``)."""
+class _Runner:
+    """Runs sub-nets of ``net`` in a reference runtime (prototxts written to ``folder``)."""
 
     def __init__(self, net: Net, inputs: dict[str, np.ndarray], folder: Path) -> None:
-        import cv2
-
-        from ..passes.fold import _register_bias_layer
-
-        self.cv2, self.net, self.inputs, self.folder = cv2, net, inputs, folder
-        logging = cv2.utils.logging  # type: ignore[attr-defined]
-        # The failures are reported per layer; OpenCV's own log of them would only repeat them.
-        self.log_level = logging.getLogLevel()
-        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
-        self.registered = _register_bias_layer(cv2)
+        self.net, self.inputs, self.folder = net, inputs, folder
         self.nodes = net.doc.all("layer")
         self.position = {id(node): i for i, node in enumerate(self.nodes)}
         self.written = 0
 
+    def cannot_run(self, layer: Layer) -> str | None:
+        """Why the reference cannot run ``layer`` at all (known before trying), or None."""
+        return None
+
+    def values(self, layers: list[int], blobs: list[str]) -> dict[str, np.ndarray]:
+        """The values of ``blobs`` from the sub-net of ``layers``; Caffe2TrtError if it fails."""
+        raise NotImplementedError
+
+    def error(self, layers: list[int]) -> str | None:
+        """The reference's error running the sub-net of ``layers``, or None."""
+        raise NotImplementedError
+
     def close(self) -> None:
-        self.cv2.utils.logging.setLogLevel(self.log_level)  # type: ignore[attr-defined]
-        if self.registered:
-            self.cv2.dnn_unregisterLayer("Bias")  # type: ignore[attr-defined]
+        """Undoes what the runner set up."""
 
     def prototxt(self, layers: list[int]) -> Path:
         """The deploy prototxt with only ``layers`` (and the Input layers)."""
@@ -373,6 +411,123 @@ class _OpenCV:
         path = self.folder / f"net{self.written}.prototxt"
         path.write_text(doc.render())
         return path
+
+    def first_failing(self, layers: list[int]) -> tuple[Layer, str] | None:
+        """The layer ending the shortest prefix of ``layers`` the reference fails on, with
+        its error; None when the whole of ``layers`` runs (the failure lies elsewhere)."""
+        layers = [i for i in layers if self.net.graph.layers[i].type != "Input"]  # always kept
+        if not layers or self.error(layers) is None:
+            return None
+        lo, hi = 0, len(layers) - 1  # the prefix ending at hi fails
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.error(layers[: mid + 1]) is None:
+                lo = mid + 1
+            else:
+                hi = mid
+        message = self.error(layers[: hi + 1]) or ""
+        return self.net.graph.layers[layers[hi]], message
+
+
+#: What the pycaffe child process runs: argv[1] is a folder holding ``job.json``
+#: (prototxt, caffemodel, input names, blobs) and ``inputs.npz``; it writes ``outputs.npz``.
+_PYCAFFE_SCRIPT = """
+import json, sys
+import numpy as np
+import caffe
+folder = sys.argv[1]
+job = json.load(open(folder + "/job.json"))
+caffe.set_mode_cpu()
+net = caffe.Net(job["prototxt"], job["caffemodel"], caffe.TEST)
+given = np.load(folder + "/inputs.npz")
+for i, name in enumerate(job["inputs"]):
+    x = given["arr_%d" % i]
+    net.blobs[name].reshape(*x.shape)
+    net.blobs[name].data[...] = x
+net.forward()
+np.savez(folder + "/outputs.npz", *[np.array(net.blobs[b].data) for b in job["blobs"]])
+"""
+
+
+class _PyCaffe(_Runner):
+    """Real Caffe through pycaffe, in a child process: Caffe aborts the process on a
+    layer type it does not have or a failed check, which must not end this one."""
+
+    def __init__(self, net: Net, inputs: dict[str, np.ndarray], folder: Path, python: str) -> None:
+        super().__init__(net, inputs, folder)
+        self.python = python
+
+    def _run(self, layers: list[int], blobs: list[str]) -> tuple[dict[str, np.ndarray] | None, str]:
+        import json
+        import os
+        import subprocess
+
+        job = self.folder / "job"
+        job.mkdir(exist_ok=True)
+        names = list(self.inputs)
+        (job / "job.json").write_text(json.dumps({
+            "prototxt": str(self.prototxt(layers)), "caffemodel": str(self.net.caffemodel_path),
+            "inputs": names, "blobs": blobs,
+        }))
+        np.savez(job / "inputs.npz", *[self.inputs[n] for n in names])
+        (job / "outputs.npz").unlink(missing_ok=True)
+        env = {**os.environ, "GLOG_minloglevel": "2"}  # Caffe's INFO and WARNING logs: noise here
+        done = subprocess.run([self.python, "-c", _PYCAFFE_SCRIPT, str(job)], check=False, capture_output=True, text=True, env=env)
+        if done.returncode != 0 or not (job / "outputs.npz").exists():
+            return None, _caffe_error(done.stderr)
+        with np.load(job / "outputs.npz") as got:
+            return {b: got[f"arr_{i}"] for i, b in enumerate(blobs)}, ""
+
+    def values(self, layers: list[int], blobs: list[str]) -> dict[str, np.ndarray]:
+        got, message = self._run(layers, blobs)
+        if got is None:
+            raise Caffe2TrtError(f"pycaffe cannot run this net: {message}", file=self.net.prototxt_path)
+        return got
+
+    def error(self, layers: list[int]) -> str | None:
+        got, message = self._run(layers, [])
+        return None if got is not None else message
+
+
+def _caffe_error(stderr: str) -> str:
+    """The one line saying why Caffe (or the child's Python) stopped."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        parse = re.search(r"\[libprotobuf ERROR [^\]]*\] Error parsing text-format caffe\.NetParameter: \d+:\d+: (.*)", line)
+        if parse:  # reported before the FATAL line, which only names the file
+            return f"this Caffe cannot read it: {parse.group(1)}"
+    for line in lines:
+        fatal = re.match(r"F\d{4,8} [\d:.]+\s+\d+ [^\]]*\] (.*)", line)  # glog's FATAL line
+        if fatal:
+            text = fatal.group(1)
+            unknown = re.search(r"Unknown layer type: (\S+)", text)
+            return f"this Caffe has no {unknown.group(1)} layer" if unknown else f"Caffe stops: {text}"
+    return f"pycaffe fails: {lines[-1]}" if lines else "pycaffe fails"
+
+
+class _OpenCV(_Runner):
+    """OpenCV dnn, in this process."""
+
+    def __init__(self, net: Net, inputs: dict[str, np.ndarray], folder: Path) -> None:
+        import cv2
+
+        from ..passes.fold import _register_bias_layer
+
+        super().__init__(net, inputs, folder)
+        self.cv2 = cv2
+        logging = cv2.utils.logging  # type: ignore[attr-defined]
+        # The failures are reported per layer; OpenCV's own log of them would only repeat them.
+        self.log_level = logging.getLogLevel()
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+        self.registered = _register_bias_layer(cv2)
+
+    def cannot_run(self, layer: Layer) -> str | None:
+        return opencv_cannot_run(self.net, layer)
+
+    def close(self) -> None:
+        self.cv2.utils.logging.setLogLevel(self.log_level)  # type: ignore[attr-defined]
+        if self.registered:
+            self.cv2.dnn_unregisterLayer("Bias")  # type: ignore[attr-defined]
 
     def values(self, layers: list[int], blobs: list[str]) -> dict[str, np.ndarray]:
         from ..passes.fold import _run_opencv
@@ -400,19 +555,3 @@ class _OpenCV:
             lines = [line for line in text.splitlines() if "error:" in line] or text.strip().splitlines() or [""]
             return "OpenCV dnn cannot run it: " + lines[0].split("error:", 1)[-1].strip()
         return None
-
-    def first_failing(self, layers: list[int]) -> tuple[Layer, str] | None:
-        """The layer ending the shortest prefix of ``layers`` that OpenCV fails on, with
-        its error; None when the whole of ``layers`` runs (the failure lies elsewhere)."""
-        layers = [i for i in layers if self.net.graph.layers[i].type != "Input"]  # always kept
-        if not layers or self.error(layers) is None:
-            return None
-        lo, hi = 0, len(layers) - 1  # the prefix ending at hi fails
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.error(layers[: mid + 1]) is None:
-                lo = mid + 1
-            else:
-                hi = mid
-        message = self.error(layers[: hi + 1]) or ""
-        return self.net.graph.layers[layers[hi]], message

@@ -310,3 +310,23 @@ def test_field_warnings_are_not_repeated_with_batchnorm_groups(tmp_path: Path, c
         assert main(["onnx", str(proto), str(src / "net.caffemodel"), "-o", str(tmp_path / f"{bn}.onnx"), "--bn", bn, "--json"]) == 0
         warnings = json.loads(capsys.readouterr().out)["warnings"]
         assert [w["code"] for w in warnings].count("unknown_field") == 1, bn
+
+
+def test_a_verify_failure_is_one_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--verify --json finding a difference prints one JSON document (the report with the
+    failure fields, code verify_failed) and exits 1; without --json, one error line."""
+    from caffe2trt_bn.verify import onnx as verify
+
+    def differs(net: object, path: object, blobs: list[str], **options: object) -> verify.VerifyResult:
+        return verify.VerifyResult("opencv", 1e-5, [verify.BlobCheck(blobs[0], (1,), 0.5, "FAIL")])
+
+    monkeypatch.setattr(verify, "verify_onnx", differs)
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "arch_vgg_classifier", out, "--verify", "--json")) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)  # one document
+    assert report["code"] == "verify_failed" and report["exit_status"] == 1
+    assert report["verify"]["ok"] is False and report["verify"]["blobs"][0]["blob"] == "prob"
+    assert main(_args(ZOO / "arch_vgg_classifier", out, "--verify")) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "caffe-bn-merge: error: --verify: 1 output(s) differ beyond rtol 1e-05: prob"

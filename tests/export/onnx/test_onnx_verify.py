@@ -123,3 +123,82 @@ def test_weights_caffe_fills_do_not_crash_opencv(tmp_path: Path) -> None:
     (check,) = json.loads(run.stdout)["verify"]["blobs"]
     assert check["status"] == "unchecked" and check["reason"].endswith("(layer 'up')")
     assert "fillers" in check["reason"]
+
+
+# --- pycaffe in a child process --------------------------------------------------------
+
+#: A stand-in for pycaffe that knows Input and ReLU only and dies as Caffe does (glog's
+#: FATAL line, then abort) on any other layer type: the child process the verification
+#: runs pycaffe in must survive that, and leave the layer out.
+FAKE_CAFFE = '''
+import os, re, sys
+import numpy as np
+TEST = 1
+def set_mode_cpu():
+    pass
+class _Blob:
+    def __init__(self):
+        self.data = np.zeros(1, np.float32)
+    def reshape(self, *shape):
+        self.data = np.zeros(shape, np.float32)
+class Net:
+    def __init__(self, prototxt, caffemodel, phase):
+        self.layers = re.findall(r'layer \\{ name: "([^"]*)" type: "([^"]*)"(?: bottom: "([^"]*)")? top: "([^"]*)"', open(prototxt).read())
+        for name, kind, bottom, top in self.layers:
+            if kind not in ("Input", "ReLU"):
+                sys.stderr.write("F20261205 12:00:00.000000  4242 layer_factory.hpp:81] Check failed: registry.count(type) == 1 "
+                                 "(0 vs. 1) Unknown layer type: %s (known types: Input, ReLU)\\n*** Check failure stack trace: ***\\n" % kind)
+                sys.stderr.flush()
+                os.abort()
+        self.blobs = {top: _Blob() for _, _, _, top in self.layers}
+    def forward(self):
+        for name, kind, bottom, top in self.layers:
+            if kind == "ReLU":
+                self.blobs[top].data = np.maximum(self.blobs[bottom].data, 0)
+'''
+
+
+def test_pycaffe_runs_in_a_child_process_that_may_abort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from caffe2trt_bn.export.onnx import ExportOptions, export_net
+    from caffe2trt_bn.ir.net import load_net
+    from caffe2trt_bn.verify import onnx as verify
+    from caffe2trt_bn import caffe_pb2
+
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "caffe.py").write_text(FAKE_CAFFE)
+    monkeypatch.setenv("PYTHONPATH", str(fake))
+    monkeypatch.setenv(verify.PYCAFFE_PYTHON_ENV, sys.executable)
+    assert verify.pycaffe_python() == sys.executable
+    proto = tmp_path / "deploy.prototxt"
+    proto.write_text(
+        'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 3 dim: 4 } } }\n'
+        'layer { name: "r" type: "ReLU" bottom: "data" top: "r" }\n'
+        'layer { name: "t" type: "TanH" bottom: "data" top: "t" }\n'
+    )
+    model = tmp_path / "net.caffemodel"
+    model.write_bytes(caffe_pb2.NetParameter(name="net", layer=[caffe_pb2.LayerParameter(name="data", type="Input")]).SerializeToString())
+    net = load_net(proto, model)
+    report = export_net(net, tmp_path / "m.onnx", ExportOptions())
+    result = verify.verify_onnx(net, tmp_path / "m.onnx", [name for name, _ in report.outputs])
+    assert result.reference == "pycaffe"
+    checks = {c.blob: (c.status, c.reason) for c in result.checks}
+    assert checks == {"r": ("ok", None), "t": ("unchecked", "this Caffe has no TanH layer (layer 't')")}
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "nowhere"))  # caffe does not import there
+    assert verify.pycaffe_python() is None
+
+
+def test_caffe_errors_are_one_line() -> None:
+    from caffe2trt_bn.verify.onnx import _caffe_error
+
+    parse = (
+        '[libprotobuf ERROR google/protobuf/text_format.cc:337] Error parsing text-format caffe.NetParameter: 18:25: '
+        'Message type "caffe.LayerParameter" has no field named "interp_param".\n'
+        "WARNING: Logging before InitGoogleLogging() is written to STDERR\n"
+        "F20261205 12:32:24.660063 13917 upgrade_proto.cpp:94] Check failed: ReadProtoFromTextFile(param_file, param) "
+        "Failed to parse NetParameter file: /tmp/x/net1.prototxt\n*** Check failure stack trace: ***\n"
+    )
+    assert _caffe_error(parse) == 'this Caffe cannot read it: Message type "caffe.LayerParameter" has no field named "interp_param".'
+    check = "F1205 12:32:24.660063 13917 pooling_layer.cpp:40] Check failed: kernel_h_ > 0 (0 vs. 0) Filter dimensions cannot be zero.\n"
+    assert _caffe_error(check) == "Caffe stops: Check failed: kernel_h_ > 0 (0 vs. 0) Filter dimensions cannot be zero."
+    assert _caffe_error("Traceback (most recent call last):\nKeyError: 'prob'\n") == "pycaffe fails: KeyError: 'prob'"
