@@ -171,6 +171,24 @@ def _tainted(graph: Graph, reason_of: Callable[[Layer], str | None] = opencv_dif
     return {v.blob: r for v, r in reasons.items()}  # type: ignore[attr-defined]
 
 
+def _index_inputs(graph: Graph) -> dict[str, int]:
+    """Net input -> the number of rows of the smallest Embed table reading it: such an
+    input holds row indices, and the random input is whole numbers below that (Caffe
+    reads an index out of range from outside the table: its result means nothing)."""
+    from ..ir.params import layer_params
+
+    limits: dict[str, int] = {}
+    for layer in graph.layers:
+        if layer.type != "Embed":
+            continue
+        value = layer.inputs[0]
+        producer = graph.producer.get(value)
+        if value.version == 0 and (producer is None or producer.type == "Input"):
+            rows = layer_params(layer).input_dim
+            limits[value.blob] = min(rows, limits.get(value.blob, rows))
+    return limits
+
+
 def _fork_hints(graph: Graph, choices: Sequence[ForkSemantics]) -> dict[str, str]:
     """Blob -> the layer it is computed through whose fork semantics the prototxt does not
     fix (the bottoms, a ``--fork`` or a default decided them): a Caffe of another fork
@@ -203,9 +221,13 @@ def verify_onnx(
     from ..passes.fold import input_shapes
 
     stated = input_shapes(net.doc, net.graph)
+    indices = _index_inputs(net.graph)
     for value in model.graph.input:
         dims = [d.dim_value if d.HasField("dim_value") else stated[value.name][i] for i, d in enumerate(value.type.tensor_type.shape.dim)]
-        inputs[value.name] = rng.standard_normal(dims).astype(np.float32)
+        if value.name in indices:
+            inputs[value.name] = rng.integers(0, indices[value.name], dims).astype(np.float32)
+        else:
+            inputs[value.name] = rng.standard_normal(dims).astype(np.float32)
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     got = dict(zip(blobs, session.run(blobs, inputs)))
     python = pycaffe_python()
