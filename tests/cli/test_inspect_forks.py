@@ -12,12 +12,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from caffe2trt_bn.cli import main
 from caffe2trt_bn.errors import Caffe2TrtError
 from caffe2trt_bn.passes.inspect import inspect_net
-
-from conftest import FIXTURES
 
 FORK_LAYERS = FIXTURES / "fork_layers"
 FORK_CASES = sorted(p.parent.name for p in FORK_LAYERS.glob("*/net.caffemodel"))
@@ -90,13 +89,14 @@ def test_the_undecided_upsample_is_listed_with_what_to_pass(tmp_path: Path) -> N
     proto.write_text(proto.read_text().replace(old, 'type: "Upsample" bottom: "data" bottom: "data" top: "up2"'))
     model = folder / "net.caffemodel"
     code, out, _ = run("inspect", proto, model, "--json")
+    assert code == (0 if inspect_net(proto, model).convertible else 1)  # the merge's verdict, whatever the forks
     (up2,) = [s for s in json.loads(out)["fork_semantics"] if s["layer"] == "up2"]
     assert up2["fork"] is None and up2["source"] == "undecided"
     assert "--fork segnet" in up2["error"] and "--fork brocolli" in up2["error"]
-    code, out, _ = run("inspect", proto, model, "--fork", "segnet")
+    _, out, _ = run("inspect", proto, model, "--fork", "segnet")
     row = next(line for line in out.splitlines() if line.startswith("up2 "))
     assert " segnet " in row and "--fork segnet given" in row
-    code, out, _ = run("inspect", proto, model, "--fork", "brocolli")
+    _, out, _ = run("inspect", proto, model, "--fork", "brocolli")
     row = next(line for line in out.splitlines() if line.startswith("up2 "))
     assert " brocolli " in row and "nearest" in row
 
@@ -126,3 +126,16 @@ def test_the_failure_line_is_the_reports(tmp_path: Path) -> None:
     code, out, err = run("inspect", proto, model)
     assert code == 1 and err.splitlines()[-1] == f"caffe-bn-merge: {report.failure}"
     assert "interp_ref" in out  # the fork rows are printed even so
+
+
+def test_a_layer_whose_parameters_cannot_be_read_is_listed_with_the_error(tmp_path: Path) -> None:
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / "priorbox_variants", folder)
+    proto = folder / "deploy.prototxt"
+    text = proto.read_text()
+    assert "clip: false" in text
+    proto.write_text(text.replace("clip: false", "clip: maybe", 1))
+    report = inspect_net(proto, folder / "net.caffemodel")
+    (bad,) = [s for s in report.fork_semantics if s.source == "undecided"]
+    assert bad.fork is None and bad.error is not None
+    assert "field 'clip': expected a boolean" in bad.error and f"layer '{bad.layer}'" in bad.error

@@ -117,7 +117,7 @@ def test_weights_caffe_fills_do_not_crash_opencv(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "caffe2trt_bn", "onnx", str(case / "deploy.prototxt"), str(case / "net.caffemodel"),
          "-o", str(out), "--verify", "--json"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert run.returncode == 0, run.stderr
     (check,) = json.loads(run.stdout)["verify"]["blobs"]
@@ -159,10 +159,10 @@ class Net:
 
 
 def test_pycaffe_runs_in_a_child_process_that_may_abort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from caffe2trt_bn import caffe_pb2
     from caffe2trt_bn.export.onnx import ExportOptions, export_net
     from caffe2trt_bn.ir.net import load_net
     from caffe2trt_bn.verify import onnx as verify
-    from caffe2trt_bn import caffe_pb2
 
     fake = tmp_path / "fake"
     fake.mkdir()
