@@ -190,7 +190,7 @@ class WarningKind:
 
 
 #: Every warning code with its severity: the one place that decides what ``--strict``
-#: promotes (the README's warnings table gives the reasoning of each).  A code missing
+#: promotes (docs/errors.md's warnings table gives the reasoning of each).  A code missing
 #: here counts as a risk.
 WARNING_KINDS: dict[str, WarningKind] = {
     # The weights use the stored statistics; Caffe would normalise with each batch's own.
@@ -233,6 +233,12 @@ WARNING_KINDS: dict[str, WarningKind] = {
     "unknown_field": WarningKind(RISK, "fields Caffe does not know (misspelt?)"),
     # Two stored layers of one name: which weights were meant is unsure.
     "duplicate_stored_layer": WarningKind(RISK, "a second stored copy in the caffemodel"),
+    # onnx: the other fork's default computes other boxes.
+    "fork_default": WarningKind(RISK, "a fork default the prototxt does not write (the forks disagree; see --fork)"),
+    # onnx: runs in ONNX Runtime, but TensorRT does not build it.
+    "tensorrt_topk": WarningKind(RISK, "a TopK of 3840 or more that TensorRT's TopK cannot build"),
+    # onnx: a runtime that scatters out of order computes other values where an index repeats.
+    "unpool_order": WarningKind(RISK, "an unpooling mask of unknown origin (repeated indices: order left to the runtime)"),
 }
 
 

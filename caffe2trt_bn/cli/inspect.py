@@ -1,9 +1,11 @@
-"""``caffe-bn-merge inspect DEPLOY CAFFEMODEL [-v] [--json]``: what each BatchNorm-like layer is.
+"""``caffe-bn-merge inspect DEPLOY CAFFEMODEL [--fork F] [-v] [--json]``: what each BatchNorm-like layer is.
 
 Prints the report of :func:`caffe2trt_bn.passes.inspect.inspect_net` (one row per
 BatchNorm-like layer: variant, channels, factor, eps, smallest variance, the layers it
-fuses with and why, or the error that stops the merge there), then the warnings the
-merge would give.
+fuses with and why, or the error that stops the merge there), then one row per layer
+the Caffe forks disagree on (the fork whose semantics the ONNX export follows, with
+``--fork`` as for ``onnx``, and why), then the warnings the merge would give.  This
+module only parses the arguments and prints; the report is the pass's.
 
 Exit status: 0 when the merge would convert the model, 1 when it would not (the report
 is printed either way; standard error names every layer that stops it), 2 for a usage
@@ -16,7 +18,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import PROG, ArgumentParser, failure_json, print_json, print_table, print_warnings, warnings_json
+from . import (
+    PROG,
+    ArgumentParser,
+    failure_json,
+    print_json,
+    print_table,
+    print_warnings,
+    warnings_json,
+)
+from .onnx import add_fork_option, fork_rows
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("prototxt", help="deploy prototxt")
     p.add_argument("caffemodel", help="trained binary caffemodel")
+    add_fork_option(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list every warning (default: one line per warning code)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     return p
@@ -44,20 +56,13 @@ def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     from ..passes.inspect import inspect_net
 
-    report = inspect_net(args.prototxt, args.caffemodel)
-    failed = report.failed
-    failure = None  # the last line on standard error when the merge would refuse the model
-    if report.error is not None:
-        failure = f"{PROG}: error: {report.error}"
-    elif failed:
-        failure = f"{PROG}: {len(failed)} of {len(report.layers)} BatchNorm-like layer(s) cannot be converted: " + ", ".join(
-            repr(r.name) for r in failed
-        )
+    report = inspect_net(args.prototxt, args.caffemodel, fork=args.fork)
+    failure = None if report.failure is None else f"{PROG}: {report.failure}"
     if args.json:
         summary = report.to_json()
         summary["warning_summary"] = warnings_json(report.diagnostics)["warning_summary"]
-        if not report.convertible:
-            summary.update(failure_json(failure or f"{PROG}: {report.message}", "not_convertible", 1))
+        if failure is not None:
+            summary.update(failure_json(failure, "not_convertible", 1))
         print_json(summary)
         return 0 if report.convertible else 1
     if report.message is not None:
@@ -81,9 +86,12 @@ def run(argv: Sequence[str]) -> int:
         print_table(("layer", "type", "variant", "channels", "factor", "eps", "min var", "fuses with", "why"), rows)
     else:
         print(f"{report.prototxt}: no BatchNorm-like layers; nothing to merge")
+    if report.fork_semantics:
+        print(f"\nlayers the Caffe forks disagree on (ONNX export; --fork: {', '.join(report.forks) or 'none given'}):")
+        print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
     print_warnings(report.diagnostics, verbose=args.verbose)
     if failure is not None:
-        for r in failed:
+        for r in report.failed:
             print(f"{PROG}: error: {r.error}", file=sys.stderr)
         print(failure, file=sys.stderr)
         return 1

@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from . import PROG, add_output_options, print_json, print_table, print_warnings
+from . import (
+    PROG,
+    add_output_options,
+    failure_json,
+    print_json,
+    print_table,
+    print_warnings,
+)
+
+if TYPE_CHECKING:
+    from ..ir.forks import ForkSemantics
 
 ONNX_HINT = '--verify needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
 
@@ -30,8 +42,29 @@ def _input_shape(text: str) -> tuple[str | None, tuple[int, ...]]:
     return (blob or None), shape
 
 
+def add_fork_option(p: argparse.ArgumentParser) -> None:
+    """``--fork`` (repeatable), shared by ``onnx`` and ``inspect``: whose semantics the
+    layers the forks disagree on follow (:mod:`caffe2trt_bn.ir.forks`)."""
+    from ..ir.forks import FORKS
+
+    p.add_argument(
+        "--fork", choices=FORKS, action="append", default=[],
+        help="whose semantics a layer the forks disagree on follows where the prototxt does not say: ssd "
+        "(weiliu89's SSD, the default, with a warning), brocolli (brocolli-caffe), segnet (a two-bottom Upsample "
+        "unpools); repeat to give segnet with ssd or brocolli",
+    )
+
+
+def fork_rows(choices: Sequence[ForkSemantics]) -> list[tuple[str, ...]]:
+    """Table rows (layer, type, fork, semantics, why) of fork decisions."""
+    return [
+        (s.layer, s.type, s.fork or "-", s.semantics, s.why if s.error is None else f"{s.why}: {s.error}")
+        for s in choices
+    ]
+
+
 def parser() -> argparse.ArgumentParser:
-    from ..export.onnx.context import FORKS, SSD_HEADS
+    from ..export.onnx import SSD_HEADS
     from ..export.onnx.trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
     from ..verify.onnx import VERIFY_RTOL
 
@@ -61,14 +94,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dynamic-batch", action="store_true", help="make the first dimension of inputs and outputs symbolic (N)")
     p.add_argument("--outputs", default="", metavar="BLOB,...", help="also expose these blobs as graph outputs")
-    p.add_argument(
-        "--fork", choices=FORKS, action="append", default=[],
-        help="whose semantics fork layers follow where the prototxt does not say and the forks disagree "
-        "(PriorBox clip, DetectionOutput without nms_param, two-bottom Upsample; see docs/onnx.md); repeatable",
-    )
+    add_fork_option(p)
     p.add_argument(
         "--ssd-head", choices=SSD_HEADS, default="decode",
-        help="decode: convert DetectionOutput (default); cut: end the graph at its location, confidence and prior inputs",
+        help="decode (default): DetectionOutput as ONNX ops; cut: end the graph at its location, confidence and "
+        "prior inputs (named after their Caffe blobs), to decode on the host or with a plugin",
     )
     p.add_argument(
         "--verify", action="store_true",
@@ -95,8 +125,8 @@ def run(argv: Sequence[str]) -> int:
             import onnxruntime  # noqa: F401
         except ImportError:
             raise Caffe2TrtError(ONNX_HINT) from None
-    from ..io.atomic import check_output_path
     from ..export.onnx import ExportOptions, export_net
+    from ..io.atomic import check_output_path
     from ..ir.net import load_net
 
     outputs = tuple(b for b in (s.strip() for s in args.outputs.split(",")) if b)
@@ -114,17 +144,26 @@ def run(argv: Sequence[str]) -> int:
     check_output_path(args.output, [args.prototxt, args.caffemodel])
     net = load_net(args.prototxt, args.caffemodel)
     report = export_net(net, args.output, options)
-    print_warnings(report.diagnostics)
+    print_warnings(report.diagnostics, verbose=args.verbose, quiet=args.quiet)
     verification = None
     if args.verify:
         from ..verify.onnx import verify_onnx
 
-        verification = verify_onnx(net, args.output, [name for name, _ in report.outputs], rtol=args.rtol, seed=args.seed)
+        verification = verify_onnx(
+            net, args.output, [name for name, _ in report.outputs], rtol=args.rtol, seed=args.seed,
+            fork_semantics=report.fork_semantics,
+        )
+    failure = None  # the line on standard error when --verify finds a difference
+    if verification is not None and not verification.ok:
+        failed = [c.blob for c in verification.checks if c.status == "FAIL"]
+        failure = f"{PROG}: error: --verify: {len(failed)} output(s) differ beyond rtol {args.rtol:g}: {', '.join(failed)}"
     if args.json:
         summary = report.to_json()
         summary["prototxt"], summary["caffemodel"] = str(args.prototxt), str(args.caffemodel)
         if verification is not None:
             summary["verify"] = verification.to_json()
+        if failure is not None:
+            summary.update(failure_json(failure, "verify_failed", 1))
         print_json(summary)
     elif not args.quiet:
         folded = sum(1 for g in report.groups if g.get("action") == "folded")
@@ -138,19 +177,22 @@ def run(argv: Sequence[str]) -> int:
         for name, shape in report.outputs:
             print(f"  output {name}: {list(shape)}")
         if args.verbose:
+            print(f"  fork: {', '.join(report.fork) or 'none given'}; ssd head: {report.ssd_head}")
+            if report.fork_semantics:
+                print("  whose semantics each layer the forks disagree on follows:")
+                print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
             for g in report.groups:
                 print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(g['layers'])})")  # type: ignore[arg-type]
             for note in report.notes:
                 print(f"  note: {note}")
-    if verification is not None:
-        if not args.json and not args.quiet:
-            print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
-            rows = [
-                (c.blob, "x".join(map(str, c.shape)), "-" if c.relative is None else f"{c.relative:.3g}", c.status + (f": {c.reason}" if c.reason else ""))
-                for c in verification.checks
-            ]
-            print_table(("blob", "shape", "relative", "status"), rows)
-        if not verification.ok:
-            failed = [c.blob for c in verification.checks if c.status == "FAIL"]
-            raise Caffe2TrtError(f"--verify: {len(failed)} output(s) differ beyond rtol {args.rtol:g}: {', '.join(failed)}")
+    if verification is not None and not args.json and not args.quiet:
+        print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
+        rows = [
+            (c.blob, "x".join(map(str, c.shape)), "-" if c.relative is None else f"{c.relative:.3g}", c.status + (f": {c.reason}" if c.reason else ""))
+            for c in verification.checks
+        ]
+        print_table(("blob", "shape", "relative", "status"), rows)
+    if failure is not None:
+        print(failure, file=sys.stderr)
+        return 1
     return 0

@@ -17,20 +17,36 @@ layer produces, a BatchNorm with two bottoms) are raised, as the merge raises th
 ``fold`` refuses a few nets the merge converts (a train_val prototxt, producer weights
 that do not fit the BatchNorm's channels): those checks are fold's own and are not
 part of this report.
+
+The report also lists, for every layer the Caffe forks give different meanings
+(PriorBox ``clip``'s default, DetectionOutput without ``nms_param``, Upsample's two
+forms, Interp's size), whose semantics the ONNX exporter follows and why, with the same
+``--fork`` choices: the decision is :func:`caffe2trt_bn.ir.forks.fork_semantics`, the
+very function the exporter's converters call.  It does not change the verdict, which
+is the merge's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batchnorm import BATCHNORM_TYPES, VARIANTS, batchnorm_like, unsupported_message, v1_problem
-from .scale_weights import no_batchnorm_error, value_diagnostics
 from ..errors import Caffe2TrtError, Diagnostic, GraphError
-from .fuse import Group, GroupOutcome, group_outcomes, match_groups
-from ..policy import entry_point
-from ..ir.params import field_diagnostics
+from ..ir.forks import ForkSemantics, check_forks, fork_semantics
+from ..ir.graph import Graph
 from ..ir.net import Net, load_net, net_diagnostics
+from ..ir.params import field_diagnostics
+from ..policy import entry_point
+from .batchnorm import (
+    BATCHNORM_TYPES,
+    VARIANTS,
+    batchnorm_like,
+    unsupported_message,
+    v1_problem,
+)
+from .fuse import Group, GroupOutcome, group_outcomes, match_groups
+from .scale_weights import no_batchnorm_error, value_diagnostics
 
 
 @dataclass
@@ -91,7 +107,9 @@ class Report:
     ``message`` is set for a V1 net (nothing to merge); ``error`` is the merge's error
     line for a net with no BatchNorm-like layer (the merge refuses it: nothing to write);
     ``warnings`` are the warnings about the model as a whole (e.g. a layer stored twice),
-    the layers' own are in their :class:`LayerReport`.
+    the layers' own are in their :class:`LayerReport`.  ``forks``: the ``--fork``
+    choices given; ``fork_semantics``: whose semantics each layer the forks disagree on
+    follows in the ONNX export, and why (see the module docstring).
     """
 
     prototxt: str
@@ -101,6 +119,8 @@ class Report:
     message: str | None = None
     error: str | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    forks: tuple[str, ...] = ()
+    fork_semantics: list[ForkSemantics] = field(default_factory=list)
 
     @property
     def convertible(self) -> bool:
@@ -111,6 +131,20 @@ class Report:
     def failed(self) -> list[LayerReport]:
         """The layers that stop the merge."""
         return [r for r in self.layers if not r.convertible]
+
+    @property
+    def failure(self) -> str | None:
+        """Why the merge would refuse the model, in one line (None when it converts it):
+        the V1 message, the net's error, or the BatchNorm-like layers that stop it."""
+        if self.v1:
+            return self.message
+        if self.error is not None:
+            return f"error: {self.error}"
+        failed = self.failed
+        if failed:
+            names = ", ".join(repr(r.name) for r in failed)
+            return f"{len(failed)} of {len(self.layers)} BatchNorm-like layer(s) cannot be converted: {names}"
+        return None
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -127,18 +161,24 @@ class Report:
             "convertible": self.convertible,
             "layers": [r.to_json() for r in self.layers],
             "warnings": [d.to_json() for d in self.diagnostics],  # as the merge lists them
+            "fork": list(self.forks),
+            "fork_semantics": [s.to_json() for s in self.fork_semantics],
         }
 
 
 @entry_point(issue=False)
-def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
-    """Reads both files and describes each BatchNorm-like layer (see :class:`LayerReport`)."""
+def inspect_net(prototxt: str | Path, caffemodel: str | Path, fork: Sequence[str] = ()) -> Report:
+    """Reads both files and describes each BatchNorm-like layer (see :class:`LayerReport`)
+    and each layer the forks disagree on, with the ``--fork`` choices ``fork``."""
+    forks = tuple(fork)
+    check_forks(forks)
     net = load_net(prototxt, caffemodel)
-    report = Report(str(prototxt), str(caffemodel), [])
+    report = Report(str(prototxt), str(caffemodel), [], forks=forks)
     v1 = v1_problem(net.graph, net.model)
     if v1 is not None:
         report.v1, report.message = True, v1[1]
         return report
+    report.fork_semantics = describe_forks(net.graph, forks)
     report.warnings = field_diagnostics(net.graph.layers) + net_diagnostics(net)
     outcomes = {outcome.group.bn.index: outcome for outcome in group_outcomes(net, match_groups(net.graph))}
     for layer in net.graph.layers:
@@ -153,6 +193,22 @@ def inspect_net(prototxt: str | Path, caffemodel: str | Path) -> Report:
     if not report.layers:
         report.error = str(no_batchnorm_error(prototxt))
     return report
+
+
+def describe_forks(graph: Graph, forks: Sequence[str]) -> list[ForkSemantics]:
+    """:func:`~caffe2trt_bn.ir.forks.fork_semantics` of every layer of ``graph`` the forks
+    disagree on; a layer whose parameters cannot be read is listed, undecided, with the
+    error (the export refuses it with the same error)."""
+    out: list[ForkSemantics] = []
+    for layer in graph.layers:
+        try:
+            choice = fork_semantics(graph, layer, forks)
+        except Caffe2TrtError as exc:
+            error = str(exc.with_context(file=graph.path, layer=layer.name))
+            choice = ForkSemantics(layer.name, layer.type, None, None, "unreadable", "undecided", "its parameters cannot be read", error=error)
+        if choice is not None:
+            out.append(choice)
+    return out
 
 
 def _describe(net: Net, outcome: GroupOutcome) -> LayerReport:

@@ -25,12 +25,17 @@ def _net_without_prototxt_file() -> Net:
     return Net(doc, build_graph(doc), on_disk.model)
 
 
-def test_opencv_reference_refuses_a_net_without_prototxt_file() -> None:
+def test_opencv_reference_refuses_a_net_without_prototxt_file(tmp_path: Path) -> None:
     pytest.importorskip("cv2")
     net = _net_without_prototxt_file()
     x = {"data": np.zeros((2, 3, 7, 7), np.float32)}
-    with pytest.raises(Caffe2TrtError, match="not read from one"):
-        verify_onnx._run_opencv(net, x, ["join"])
+    runner = verify_onnx._OpenCV(net, x, tmp_path)
+    try:
+        for layers in ([], list(range(len(net.graph.layers)))):  # a sub-net, and the whole net
+            with pytest.raises(Caffe2TrtError, match="not read from one"):
+                runner.prototxt(layers)
+    finally:
+        runner.close()
 
 
 def test_a_net_read_from_files_names_its_prototxt() -> None:

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import policy
-from ...errors import Caffe2TrtError, Diagnostic, GraphError
-from .context import BN_MODES, FORKS, SSD_HEADS, ConversionError, ExportOptions
+from ...errors import Caffe2TrtError, Diagnostic, GraphError, enforce_strict
+from ...ir.forks import FORKS, ForkSemantics
+from .context import BN_MODES, SSD_HEADS, ConversionError, ExportOptions
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 
 __all__ = [
@@ -58,7 +59,8 @@ class OnnxReport:
     ``inputs``/``outputs``: graph inputs and outputs with their (Caffe) shapes;
     ``ops``: node count per ONNX op; ``groups``: what became of each BatchNorm group
     (``action`` ``folded`` into a producer, or ``scale``: a Mul + Add; empty with
-    ``bn="keep"``); ``notes``: naming decisions worth knowing.
+    ``bn="keep"``); ``notes``: naming decisions worth knowing; ``fork_semantics``: the
+    fork whose semantics each disputed layer follows (as ``inspect`` lists them).
     """
 
     path: Path
@@ -75,6 +77,12 @@ class OnnxReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dynamic_batch: bool = False
+    #: The ``fork`` and ``ssd_head`` options the model was exported with.
+    fork: tuple[str, ...] = ()
+    ssd_head: str = "decode"
+    #: Whose semantics each layer the forks disagree on follows, and why
+    #: (:func:`caffe2trt_bn.ir.forks.fork_semantics`), in execution order.
+    fork_semantics: list[ForkSemantics] = field(default_factory=list)
     #: Caffe blob version (``blob``, or ``blob#k`` for its k-th rewrite) -> ONNX tensor name.
     tensors: dict[str, str] = field(default_factory=dict)
 
@@ -84,6 +92,9 @@ class OnnxReport:
             "opset": self.opset,
             "bn": self.bn,
             "dynamic_batch": self.dynamic_batch,
+            "fork": list(self.fork),
+            "ssd_head": self.ssd_head,
+            "fork_semantics": [s.to_json() for s in self.fork_semantics],
             "inputs": [{"name": n, "shape": list(s)} for n, s in self.inputs],
             "outputs": [{"name": n, "shape": list(s)} for n, s in self.outputs],
             "nodes": self.nodes,
@@ -170,8 +181,7 @@ def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxRep
     options.check()
     ctx = convert_graph(net, options)
     diagnostics = [*ctx.bn.diagnostics, *ctx.diagnostics]
-    if options.strict and diagnostics:
-        raise diagnostics[0].as_error()
+    enforce_strict(diagnostics, options.strict)
     graph = ctx.graph
     chosen: list[Value] = []
     for layer in graph.layers:
@@ -223,5 +233,8 @@ def export_net(net: object, path: str | Path, options: ExportOptions) -> OnnxRep
         diagnostics=diagnostics,
         notes=list(ctx.notes),
         dynamic_batch=options.dynamic_batch,
+        fork=options.fork,
+        ssd_head=options.ssd_head,
+        fork_semantics=list(ctx.fork_choices),
         tensors={str(value): ctx.names[value] for value in graph.producer},
     )

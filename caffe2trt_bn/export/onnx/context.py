@@ -29,8 +29,10 @@ import numpy as np
 from ...passes.batchnorm import BATCHNORM_TYPES, Affine
 from ...io.caffemodel import Blob
 from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
+from ...ir.forks import ForkSemantics, check_forks, fork_semantics
 from ...ir.graph import Layer, Value
-from ...ir.net import Net
+from ...ir.net import Net, net_diagnostics
+from ...ir.params import field_diagnostics
 from . import registry
 from .proto import OnnxNode
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_op
@@ -41,13 +43,6 @@ FLOAT, INT64 = 1, 7
 #: ``--bn`` modes.
 BN_MODES = ("fold", "scale", "keep")
 
-#: ``--fork`` choices: whose semantics a fork layer follows where the prototxt does not
-#: say and the forks disagree (see docs/onnx.md).  ``ssd``: weiliu89's SSD Caffe (the
-#: default where nothing is chosen, with a warning); ``brocolli``: brocolli-caffe
-#: (PriorBox ``clip`` defaults to true, DetectionOutput without ``nms_param`` keeps every
-#: box, Upsample ignores a second bottom); ``segnet``: a two-bottom Upsample is SegNet's
-#: max-unpooling even when its second bottom is not a pooling mask.
-FORKS = ("ssd", "brocolli", "segnet")
 
 #: ``--ssd-head`` modes: ``decode`` converts DetectionOutput; ``cut`` ends the graph at
 #: its location, confidence and prior inputs.
@@ -94,11 +89,7 @@ class ExportOptions:
             raise Caffe2TrtError(f"opset {self.opset} is not supported; choose {MIN_OPSET} to {MAX_OPSET}")
         if self.bn not in BN_MODES:
             raise Caffe2TrtError(f"--bn must be one of {', '.join(BN_MODES)}, not {self.bn!r}")
-        for fork in self.fork:
-            if fork not in FORKS:
-                raise Caffe2TrtError(f"--fork must be one of {', '.join(FORKS)}, not {fork!r}")
-        if "ssd" in self.fork and "brocolli" in self.fork:
-            raise Caffe2TrtError("--fork ssd and --fork brocolli disagree on PriorBox and DetectionOutput: choose one")
+        check_forks(self.fork)
         if self.ssd_head not in SSD_HEADS:
             raise Caffe2TrtError(f"--ssd-head must be one of {', '.join(SSD_HEADS)}, not {self.ssd_head!r}")
         for blob, shape in self.input_shapes:
@@ -148,7 +139,9 @@ class BatchNormPlan:
     ``skip``: layer indices not converted on their own (their work is done by a folded
     producer or an :class:`AffineStep`); ``steps``: layer index -> the affine emitted
     there; ``folds``: producer layer index -> (fold target, the value it now writes);
-    ``report``: one JSON-ready record per group; ``diagnostics``: model warnings.
+    ``report``: one JSON-ready record per group; ``diagnostics``: model warnings, first
+    those about the model as a whole (``unknown_field`` from the typed parameters, a
+    layer stored twice), then each group's, in every mode.
     """
 
     mode: str
@@ -169,6 +162,8 @@ def plan_batchnorm(net: Net, mode: str) -> BatchNormPlan:
     """
     plan = BatchNormPlan(mode)
     if mode == "keep" or not any(layer.type in BATCHNORM_TYPES for layer in net.graph.layers):
+        # The model's warnings, as compute_groups gives them first for the other modes.
+        plan.diagnostics = field_diagnostics(net.graph.layers) + net_diagnostics(net)
         return plan
     if mode == "fold":
         from ...passes.fold import place_groups
@@ -236,6 +231,8 @@ class Context:
         #: Indices of layers cut from the graph (``ctx.cut``): their bottoms are graph
         #: outputs, their tops do not exist.
         self.cut_layers: set[int] = set()
+        #: Whose semantics each disputed layer converted so far follows (``fork_semantics``).
+        self.fork_choices: list[ForkSemantics] = []
         self._filled: dict[int, list[Blob]] = {}
         self._used: set[str] = set()
         self._layer: Layer | None = None
@@ -365,6 +362,20 @@ class Context:
     def warn(self, layer: Layer, code: str, message: str) -> None:
         """A model warning about ``layer`` (written to the report; an error with ``strict``)."""
         self.diagnostics.append(Diagnostic(code, message, layer=layer.name, file=self.path))
+
+    def fork_semantics(self, layer: Layer) -> ForkSemantics:
+        """Whose semantics ``layer`` (a type of :data:`~caffe2trt_bn.ir.forks.DISPUTED_TYPES`)
+        follows with the ``fork`` option: the decision of
+        :func:`~caffe2trt_bn.ir.forks.fork_semantics`, the rule ``inspect`` lists too.  A
+        default taken is a ``fork_default`` warning; an undecided layer is refused."""
+        choice = fork_semantics(self.graph, layer, self.options.fork)
+        assert choice is not None, layer.type
+        if choice.error is not None:
+            raise self.refuse(layer, choice.field, choice.error)
+        if choice.warning is not None:
+            self.warn(layer, "fork_default", choice.warning)
+        self.fork_choices.append(choice)
+        return choice
 
     def temp(self, hint: str) -> str:
         """A fresh tensor name for an intermediate result (derived from ``hint``)."""

@@ -9,7 +9,7 @@ import pytest
 
 from caffe2trt_bn.cli import main
 
-from .harness import FIXTURES, ZOO, check_case
+from .harness import FIXTURES, FORK_LAYERS, ZOO, check_case
 from .test_onnx_registry import _broken_case
 
 
@@ -184,3 +184,174 @@ def test_fork_and_ssd_head_options_reach_the_export(tmp_path: Path, capsys: pyte
         main(_args(case, tmp_path / "bad.onnx", "--fork", "caffe"))
     assert info.value.code == 2 and "invalid choice: 'caffe'" in capsys.readouterr().err
     assert not (tmp_path / "bad.onnx").exists()
+
+
+# --- --fork and --ssd-head --------------------------------------------------------------
+
+
+def _fork_args(case: str, out: Path, *more: str) -> list[str]:
+    return _args(FORK_LAYERS / case, out, *more)
+
+
+def test_fork_flags_reach_the_export_and_the_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ssd_brocolli_defaults writes neither PriorBox clip nor nms_param: --fork brocolli
+    (the Caffe that made it) warns of nothing and the report says why each layer follows
+    brocolli-caffe; without --fork, weiliu89's defaults with three warnings."""
+    out = tmp_path / "b.onnx"
+    assert main(_fork_args("ssd_brocolli_defaults", out, "--fork", "brocolli", "--json")) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["fork"] == ["brocolli"] and report["ssd_head"] == "decode"
+    assert report["warnings"] == [] and "fork_default" not in captured.err
+    semantics = {(s["layer"], s["fork"], s["source"]) for s in report["fork_semantics"]}
+    assert semantics == {("f_priorbox", "brocolli", "option"), ("det_all", "brocolli", "option"), ("det_all_keep", "brocolli", "option")}
+    assert main(_fork_args("ssd_brocolli_defaults", tmp_path / "w.onnx", "--json")) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["fork"] == []
+    assert {(s["layer"], s["fork"], s["source"]) for s in report["fork_semantics"]} == {
+        ("f_priorbox", "ssd", "default"), ("det_all", "ssd", "default"), ("det_all_keep", "ssd", "default")
+    }
+    assert sorted(w["layer"] for w in report["warnings"] if w["code"] == "fork_default") == ["det_all", "det_all_keep", "f_priorbox"]
+    assert out.read_bytes() != (tmp_path / "w.onnx").read_bytes()  # clip and NMS differ
+
+
+def test_verbose_names_the_fork_of_each_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_fork_args("ssd_brocolli_defaults", tmp_path / "m.onnx", "-v", "--fork", "ssd", "--ssd-head", "cut")) == 0
+    text = capsys.readouterr().out
+    assert "fork: ssd; ssd head: cut" in text
+    row = next(line for line in text.splitlines() if line.startswith("f_priorbox"))
+    assert "PriorBox" in row and " ssd " in row and "clip: false" in row and "--fork ssd given" in row
+    assert main(_fork_args("ssd_brocolli_defaults", tmp_path / "q.onnx", "-q", "--fork", "ssd")) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_strict_refuses_an_unchosen_fork_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.onnx"
+    assert main(_fork_args("ssd_brocolli_defaults", out, "--strict")) == 1
+    assert "fork_default" in capsys.readouterr().err and not out.exists()
+    assert main(_fork_args("ssd_brocolli_defaults", out, "--strict", "--fork", "ssd", "-q")) == 0
+    assert out.exists()
+
+
+def test_ssd_head_cut_outputs_are_the_caffe_blobs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import onnx
+
+    out = tmp_path / "m.onnx"
+    assert main(_fork_args("ssd_bn_three_scale", out, "--ssd-head", "cut", "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ssd_head"] == "cut"
+    names = ["mbox_loc", "mbox_conf_flatten", "mbox_priorbox"]
+    assert [o["name"] for o in report["outputs"]] == names
+    model = onnx.load(str(out))
+    assert [o.name for o in model.graph.output] == names
+    assert not {"NonMaxSuppression", "TopK"} & {n.op_type for n in model.graph.node}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--fork", "weiliu"], "invalid choice: 'weiliu'"),
+        (["--ssd-head", "none"], "invalid choice: 'none'"),
+    ],
+)
+def test_bad_fork_flags_are_usage_errors(extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.onnx"
+    with pytest.raises(SystemExit) as info:
+        main(_fork_args("ssd_bn_three_scale", out, *extra))
+    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ssd_and_brocolli_together_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.onnx"
+    assert main(_fork_args("ssd_bn_three_scale", out, "--fork", "ssd", "--fork", "brocolli")) == 1
+    assert "--fork ssd and --fork brocolli disagree" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_error_asking_for_a_fork_names_flags_that_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Upsample whose second bottom is no pooling mask: the error names the --fork
+    choices, and each of them, passed exactly as written there, exports the net."""
+    import re
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(FORK_LAYERS / "upsample_pixelshuffle", folder)
+    proto = folder / "deploy.prototxt"
+    text = proto.read_text()
+    old = 'type: "Upsample" bottom: "data" top: "up2"'
+    assert old in text
+    proto.write_text(text.replace(old, 'type: "Upsample" bottom: "data" bottom: "data" top: "up2"'))
+    out = tmp_path / "m.onnx"
+    args = ["onnx", str(proto), str(folder / "net.caffemodel"), "-o", str(out), "-q"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    named = re.findall(r"--fork (\w+)", err)
+    assert sorted(named) == ["brocolli", "segnet"] and not out.exists()
+    for fork in named:
+        assert main([*args, "--fork", fork]) == 0, fork
+        assert out.exists()
+        out.unlink()
+
+
+# --- the typed parameters' field diagnostics --------------------------------------------
+
+
+@pytest.mark.parametrize("bn", ["fold", "keep"])
+def test_a_misspelt_field_warns_and_strict_refuses(bn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``relu_parm`` (a misspelt layer field) is skipped by every Caffe reader here: the
+    export warns as merge/fold/inspect do, with the line and a did-you-mean, whatever the
+    --bn mode and whether the net has a BatchNorm; --strict refuses it, nothing written."""
+    src = ZOO / "act_relu_family"
+    text = (src / "deploy.prototxt").read_text()
+    assert "relu_param { negative_slope: 0.1 }" in text
+    proto = tmp_path / "deploy.prototxt"
+    proto.write_text(text.replace("relu_param { negative_slope: 0.1 }", "relu_parm { negative_slope: 0.1 }"))
+    line = next(i + 1 for i, s in enumerate(proto.read_text().splitlines()) if "relu_parm" in s)
+    out = tmp_path / "m.onnx"
+    args = ["onnx", str(proto), str(src / "net.caffemodel"), "-o", str(out), "--bn", bn]
+    assert main([*args, "--json"]) == 0
+    captured = capsys.readouterr()
+    (warning,) = [w for w in json.loads(captured.out)["warnings"] if w["code"] == "unknown_field"]
+    assert warning["layer"] == "leaky" and warning["line"] == line
+    assert "did you mean 'relu_param'?" in warning["message"]
+    assert f"deploy.prototxt:{line}: layer 'leaky': unknown layer field 'relu_parm'" in captured.err
+    out.unlink()
+    assert main([*args, "--strict"]) == 1
+    assert "unknown layer field 'relu_parm'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_field_warnings_are_not_repeated_with_batchnorm_groups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A net with BatchNorm groups already got the warnings from the group computation:
+    once each."""
+    src = ZOO / "arch_resnet_se"
+    text = (src / "deploy.prototxt").read_text()
+    first = text.index("convolution_param {")
+    proto = tmp_path / "deploy.prototxt"
+    proto.write_text(text[:first] + "convolution_parm { num_output: 1 }\n  " + text[first:])
+    for bn in ("fold", "scale", "keep"):
+        assert main(["onnx", str(proto), str(src / "net.caffemodel"), "-o", str(tmp_path / f"{bn}.onnx"), "--bn", bn, "--json"]) == 0
+        warnings = json.loads(capsys.readouterr().out)["warnings"]
+        assert [w["code"] for w in warnings].count("unknown_field") == 1, bn
+
+
+def test_a_verify_failure_is_one_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--verify --json finding a difference prints one JSON document (the report with the
+    failure fields, code verify_failed) and exits 1; without --json, one error line."""
+    from caffe2trt_bn.verify import onnx as verify
+
+    def differs(net: object, path: object, blobs: list[str], **options: object) -> verify.VerifyResult:
+        return verify.VerifyResult("opencv", 1e-5, [verify.BlobCheck(blobs[0], (1,), 0.5, "FAIL")])
+
+    monkeypatch.setattr(verify, "verify_onnx", differs)
+    out = tmp_path / "m.onnx"
+    assert main(_args(ZOO / "arch_vgg_classifier", out, "--verify", "--json")) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)  # one document
+    assert report["code"] == "verify_failed" and report["exit_status"] == 1
+    assert report["verify"]["ok"] is False and report["verify"]["blobs"][0]["blob"] == "prob"
+    assert main(_args(ZOO / "arch_vgg_classifier", out, "--verify")) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "caffe-bn-merge: error: --verify: 1 output(s) differ beyond rtol 1e-05: prob"

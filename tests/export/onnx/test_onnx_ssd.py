@@ -257,3 +257,41 @@ def test_nms_top_k_zero_keeps_no_candidate(tmp_path: Path) -> None:
     expected[0, 0, :, 0] = np.arange(batch)
     np.testing.assert_array_equal(outputs["top_k"], expected)
     np.testing.assert_array_equal(outputs["keep"], expected)
+
+
+def test_adaptive_nms_compares_later_boxes_at_the_lowered_threshold(tmp_path: Path) -> None:
+    """eta 0.9 from 0.7: the threshold is 0.63, 0.567, 0.5103 after 1, 2, 3 kept boxes
+    and 0.45927 from the 4th on.  Boxes A, B, C, D apart (IoU 0) are kept; X, after them,
+    overlaps A by IoU 0.48: within 0.5103 but not within 0.45927, the threshold in force
+    when Caffe's ApplyNMSFast reaches it, so Caffe drops it (4 rows).  (The export kept
+    it when its final NonMaxSuppression compared X with A at the 4th box's threshold.)"""
+    boxes = np.array([[0, 0, 1, 1], [2, 0, 3, 1], [4, 0, 5, 1], [6, 0, 7, 1], [0, 0, 0.48, 1]], np.float32)
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5], np.float32)
+    p = len(boxes)
+    proto = tmp_path / "deploy.prototxt"
+    proto.write_text(
+        f'layer {{ name: "loc" type: "Input" top: "loc" input_param {{ shape {{ dim: 1 dim: {4 * p} }} }} }}\n'
+        f'layer {{ name: "conf" type: "Input" top: "conf" input_param {{ shape {{ dim: 1 dim: {2 * p} }} }} }}\n'
+        f'layer {{ name: "pri" type: "Input" top: "pri" input_param {{ shape {{ dim: 1 dim: 2 dim: {4 * p} }} }} }}\n'
+        'layer { name: "det" type: "DetectionOutput" bottom: "loc" bottom: "conf" bottom: "pri" top: "det"\n'
+        '  detection_output_param { num_classes: 2 share_location: true background_label_id: 0 code_type: CORNER\n'
+        '    variance_encoded_in_target: true nms_param { nms_threshold: 0.7 eta: 0.9 } confidence_threshold: 0.1 } }\n'
+    )
+    from caffe2trt_bn import caffe_pb2
+
+    model = tmp_path / "net.caffemodel"
+    net = caffe_pb2.NetParameter(name="net")
+    net.layer.add(name="loc", type="Input")
+    model.write_bytes(net.SerializeToString())
+    to_onnx(proto, model, tmp_path / "m.onnx")
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    feed = {
+        "loc": np.zeros((1, 4 * p), np.float32),
+        "conf": np.stack([1 - scores, scores], 1).reshape(1, -1),
+        "pri": np.concatenate([boxes.ravel(), np.ones(4 * p, np.float32)]).reshape(1, 2, -1),
+    }
+    (rows,) = session.run(["det"], feed)
+    np.testing.assert_array_equal(rows[0, 0, :, 2], scores[:4])  # A, B, C, D; not X
+    np.testing.assert_array_equal(rows[0, 0, :, 3:], boxes[:4])

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ir.graph import Layer, Value
+from ....ir.forks import mask_source
+from ....ir.graph import Layer
 from ....ir.spec import Message
 from ..context import Context
 from ..params import has, layer_params
@@ -83,32 +84,26 @@ SEGNET_FIELDS = ("scale_h", "scale_w", "pad_out_h", "pad_out_w", "upsample_h", "
 
 @converter("Upsample")
 def upsample(ctx: Context, layer: Layer) -> None:
-    """Detects the variant from the bottoms and the fields written (see the module
-    docstring); where they cannot tell, asks for ``--fork``."""
+    """Detects the variant from the bottoms and ``--fork``
+    (:func:`caffe2trt_bn.ir.forks.fork_semantics`); where they cannot tell, asks for
+    ``--fork``."""
     p = layer_params(layer)
     segnet_fields = [f for f in SEGNET_FIELDS if has(p, f)]
     if len(layer.tops) != 1 or len(layer.bottoms) not in (1, 2):
         raise ctx.refuse(layer, None, "Upsample takes one or two bottoms and one top")
-    if len(layer.bottoms) == 1:
+    form = ctx.fork_semantics(layer)
+    if form.value == "nearest":
         if segnet_fields:
-            raise ctx.refuse(
-                layer, segnet_fields[0], "is a field of SegNet's Upsample, which needs the pooling mask as a second bottom"
+            why = (
+                "brocolli-caffe's Upsample (--fork brocolli) has no such field" if len(layer.bottoms) == 2
+                else "is a field of SegNet's Upsample, which needs the pooling mask as a second bottom"
             )
+            raise ctx.refuse(layer, segnet_fields[0], why)
+        if len(layer.bottoms) == 2:
+            ctx.notes.append(f"layer {layer.name!r}: Upsample as brocolli-caffe's nearest upsampling (bottom 2 not read)")
         _nearest(ctx, layer, p)
         return
-    if "brocolli" in ctx.options.fork:
-        if segnet_fields:
-            raise ctx.refuse(layer, segnet_fields[0], "brocolli-caffe's Upsample (--fork brocolli) has no such field")
-        ctx.notes.append(f"layer {layer.name!r}: Upsample as brocolli-caffe's nearest upsampling (bottom 2 not read)")
-        _nearest(ctx, layer, p)
-        return
-    pooling = _mask_source(ctx, layer.inputs[1])
-    if pooling is None and "segnet" not in ctx.options.fork:
-        raise ctx.refuse(
-            layer, "bottom", f"two bottoms, but {layer.bottoms[1]!r} is not the mask top of a MAX Pooling: pass "
-            "--fork segnet to unpool with it as SegNet's Upsample does, or --fork brocolli (brocolli-caffe "
-            "ignores a second bottom)"
-        )
+    pooling = mask_source(ctx.graph, layer.inputs[1])
     if has(p, "dims_num"):
         raise ctx.refuse(layer, "dims_num", "is brocolli-caffe's field; SegNet's Upsample (two bottoms) has none")
     n, c, h, w = _four_d(ctx, layer, 0)
@@ -155,14 +150,6 @@ def _four_d(ctx: Context, layer: Layer, i: int) -> tuple[int, int, int, int]:
     return shape  # type: ignore[return-value]
 
 
-def _mask_source(ctx: Context, value: Value) -> Layer | None:
-    """The MAX Pooling whose mask top ``value`` is, or None."""
-    producer = ctx.graph.producer.get(value)
-    if producer is None or producer.type != "Pooling" or len(producer.outputs) != 2 or producer.outputs[1] != value:
-        return None
-    return producer if layer_params(producer).pool == "MAX" else None
-
-
 @converter("MaxUnPool")
 def max_unpool(ctx: Context, layer: Layer) -> None:
     p = layer_params(layer)
@@ -174,7 +161,7 @@ def max_unpool(ctx: Context, layer: Layer) -> None:
     if ctx.shape(layer, 1) != (n, c, h, w):
         # One mask index per value, as a MAX Pooling's mask top holds.
         raise ctx.refuse(layer, "bottom", f"the mask {ctx.shape(layer, 1)} must have the shape of the values {(n, c, h, w)}")
-    _unpool(ctx, layer, _mask_source(ctx, layer.inputs[1]), (p.dst_h, p.dst_w))
+    _unpool(ctx, layer, mask_source(ctx.graph, layer.inputs[1]), (p.dst_h, p.dst_w))
 
 
 def _unpool(ctx: Context, layer: Layer, pooling: Layer | None, out_hw: tuple[int, int]) -> None:
@@ -311,10 +298,8 @@ def interp(ctx: Context, layer: Layer) -> None:
     in_h, in_w = h + p.pad_beg + p.pad_end, w + p.pad_beg + p.pad_end
     if in_h < 1 or in_w < 1:
         raise ctx.refuse(layer, "pad_beg", f"cropping leaves nothing of {(n, c, h, w)}")
-    shrink, zoom, hw = has(p, "shrink_factor"), has(p, "zoom_factor"), has(p, "height") or has(p, "width")
-    if len(layer.bottoms) == 2:
-        if shrink or zoom or hw:
-            raise ctx.refuse(layer, "bottom", "a second bottom and size fields: the forks disagree which wins")
+    shrink, zoom = has(p, "shrink_factor"), has(p, "zoom_factor")
+    if ctx.fork_semantics(layer).value == "bottom":
         out_h, out_w = ctx.shape(layer, 1)[2:4]
     elif shrink or zoom:
         if (shrink and p.shrink_factor < 1) or (zoom and p.zoom_factor < 1):

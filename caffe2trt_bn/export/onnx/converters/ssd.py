@@ -9,7 +9,9 @@ PriorBox and DetectionOutput, in standard ONNX ops only (TensorRT 11 has no SSD 
 * PriorBox: its top depends on shapes only, so it is a constant computed here exactly as
   the C++ computes it (:func:`prior_boxes`).  ``clip`` defaults to false in weiliu89's SSD
   and to true in brocolli-caffe: a PriorBox that does not write it follows weiliu89 (or
-  ``--fork brocolli``) with a warning unless a ``--fork`` was chosen.
+  ``--fork brocolli``) with a warning unless a ``--fork`` was chosen
+  (:func:`caffe2trt_bn.ir.forks.fork_semantics` decides, as for DetectionOutput without
+  ``nms_param``).
 * DetectionOutput: see :func:`detection_output`; ``--ssd-head cut`` leaves it out and
   makes its three bottoms the graph outputs.
 """
@@ -73,20 +75,6 @@ def permute(ctx: Context, layer: Layer) -> None:
 
 
 # --- PriorBox ---------------------------------------------------------------------------
-
-
-def _fork_choice(ctx: Context, layer: Layer, field: str, weiliu: object, brocolli: object, what: str) -> object:
-    """The value of an unwritten ``field`` whose default the forks disagree on:
-    brocolli-caffe's with ``--fork brocolli``, else weiliu89's (with a warning unless a
-    ``--fork`` was chosen)."""
-    if "brocolli" in ctx.options.fork:
-        return brocolli
-    if "ssd" not in ctx.options.fork:
-        ctx.warn(
-            layer, "fork_default", f"{field} is not written: weiliu89 SSD's {what} is used (brocolli-caffe's differs); "
-            f"write {field} or pass --fork ssd / --fork brocolli to say whose default is meant",
-        )
-    return weiliu
 
 
 @np.errstate(over="ignore", invalid="ignore")  # boxes beyond float32 are refused as non-finite constants
@@ -201,7 +189,7 @@ def prior_box(ctx: Context, layer: Layer) -> None:
     image = ctx.shape(layer, 1) if len(layer.bottoms) == 2 else None
     if image is not None and len(image) != 4:
         raise ctx.refuse(layer, "bottom", f"PriorBox reads the image size from a 4-D bottom, bottom 1 is {image}")
-    clip = p.clip if has(p, "clip") else bool(_fork_choice(ctx, layer, "clip", False, True, "default clip: false"))
+    clip = bool(ctx.fork_semantics(layer).value)
     top, problem = prior_boxes(p, (feature[2], feature[3]), None if image is None else (image[2], image[3]), clip)
     if problem is not None:
         field, why = problem.split(": ", 1)
@@ -303,16 +291,12 @@ def detection_output(ctx: Context, layer: Layer) -> None:
         raise ctx.refuse(layer, "bottom", f"conf {conf_s} must hold {priors}*{classes} values per image of loc's batch")
     if p.code_type not in ("CENTER_SIZE", "CORNER", "CORNER_SIZE"):
         raise ctx.refuse(layer, "code_type", f"{p.code_type} is not a code type")
-    nms: tuple[list[float], int] | None
-    if has(p, "nms_param"):
-        q = p.nms_param
+    nms: tuple[list[float], int] | None = None  # brocolli-caffe without nms_param: every prior of every class
+    if ctx.fork_semantics(layer).value:
+        q = p.nms_param  # its defaults where it is not written (weiliu89's SSD)
         if q.nms_threshold < 0 or not 0 < q.eta <= 1:
             raise ctx.refuse(layer, "nms_threshold", "nms_threshold must be >= 0 and eta in (0, 1] (Caffe checks them)")
         nms = (_nms_schedule(q.nms_threshold, q.eta), q.top_k if has(q, "top_k") else -1)
-    elif _fork_choice(ctx, layer, "nms_param", True, False, "NMS with nms_param's defaults (threshold 0.3)"):
-        nms = (_nms_schedule(0.3, 1.0), -1)
-    else:
-        nms = None  # brocolli-caffe: every prior of every class, no threshold
     threshold = float(F32(p.confidence_threshold)) if has(p, "confidence_threshold") and nms is not None else None
     foreground = [c for c in range(classes) if c != background]
     keep_top_k = p.keep_top_k
@@ -496,7 +480,12 @@ def _adaptive_steps(
 ) -> tuple[str, str]:
     """The boxes kept while eta still lowers the threshold, as Caffe picks them one by
     one; returns the scores with every decided candidate masked out (for the final NMS
-    at the stable threshold) and the kept marks (B, K1)."""
+    at the stable threshold) and the kept marks (B, K1).
+
+    ``schedule[k]`` is the threshold once k + 1 boxes are kept; the last is the stable
+    one.  All ``len(schedule)`` boxes are picked here, so that a candidate left for the
+    final NMS has been compared with every kept box at the stable threshold (the final
+    NMS compares the candidates with each other only)."""
     lowest = F32(np.finfo(F32).min)
     pos = g.const("positions", np.arange(k1, dtype=F32).reshape(1, k1))
     valid = g.op("Greater", [scores2, g.const("conf_floor", F32(threshold) if threshold is not None else lowest)], "valid")
@@ -540,8 +529,6 @@ def _adaptive_steps(
         close = g.op("LessOrEqual", [maxiou, g.const(f"t{k}", F32(schedule[k]))], f"apart{k}")
         eligible = g.op("And", [g.op("And", [valid, later], f"valid_later{k}"), close], f"eligible{k}")
         eligible_f = g.op("Cast", [eligible], f"eligible_f{k}", to=1)
-        if k == count - 2:
-            break
     masked = g.op("Where", [g.op("Greater", [eligible_f, g.const("half_e", F32(0.5))], "rest"), scores2,
                             g.const("masked", lowest)], "rest_scores")
     return masked, marks  # type: ignore[return-value]
