@@ -51,6 +51,10 @@ def conv_geometry(p: ConvolutionParameter, spatial_axes: int = 2) -> ConvGeometr
         raise field_error(p, "stride", f"stride dimensions must be nonzero (Caffe refuses {list(stride)})")
     pad = _conv_values(p, "pad", "pad_h", "pad_w", spatial_axes, 0)
     dilation = _repeated(p, "dilation", spatial_axes, 1)
+    if 0 in dilation:
+        # Caffe accepts it (every kernel tap then reads one input position); no runtime
+        # this geometry is written for does (ONNX Conv takes dilations of at least 1).
+        raise field_error(p, "dilation", f"0 is not supported (ONNX convolutions need dilations >= 1; {list(dilation)})")
     return ConvGeometry(kernel, stride, pad, dilation)
 
 

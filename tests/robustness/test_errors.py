@@ -1139,6 +1139,10 @@ ONNX_CATALOGUE: dict[str, Callable[[Path], OnnxSetup]] = {
         d, lambda t: t.replace("num_output: 8 kernel_size: 3", "num_output: 8 frobnicate: 2 kernel_size: 3", 1),
         "edited.prototxt:6: layer 'conv1': convolution_param.frobnicate: not a field of", kind=ConversionError,
     ),
+    "a convolution dilation of 0": lambda d: _onnx_prototxt(
+        d, lambda t: t.replace("num_output: 8 kernel_size: 3", "num_output: 8 kernel_size: 3 dilation: 0", 1),
+        "edited.prototxt:6: layer 'conv1': field 'convolution_param.dilation': 0 is not supported", kind=ConversionError,
+    ),
     "a layer missing from the caffemodel with a random filler": lambda d: OnnxSetup(
         ZOO / "conv_kernel_stride_pad" / "deploy.prototxt",
         edited_model(d, _without_layer("c_1x1"), ZOO / "conv_kernel_stride_pad"),

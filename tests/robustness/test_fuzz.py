@@ -809,6 +809,14 @@ def test_fuzz_regressions(case: str, target: str, muts: list[Mutation], expected
 #: options index of :func:`onnx_options`, the outcome now expected).  Each also has a
 #: hand-built case in ``test_errors.py`` (``ONNX_CATALOGUE``) or a Caffe-made zoo case.
 ONNX_REGRESSIONS: list[tuple[str, str, list[Mutation], int, str]] = [
+    # A Convolution with dilation 0 (Caffe accepts it): ONNX shape inference failed in check_model.
+    (
+        "zoo/conv_dilation_group",
+        "prototxt",
+        [Mutation("number", 2941615328, 1080118212, b"\xa1\xd8a\x06\xd5\x0e")],
+        57,
+        "ConversionError",
+    ),
     # A Flatten without its bottom: IndexError.
     (
         "fork_layers/normalize_permute_flatten",
