@@ -13,7 +13,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import (
     PROG,
@@ -104,7 +104,9 @@ def parser() -> argparse.ArgumentParser:
         "--verify", action="store_true",
         help="run the model in ONNX Runtime and the Caffe model in pycaffe (else OpenCV dnn) on random input and compare",
     )
-    p.add_argument("--rtol", type=float, default=VERIFY_RTOL, help=f"largest relative difference accepted by --verify (default {VERIFY_RTOL:g})")
+    p.add_argument(
+        "--rtol", type=float, default=VERIFY_RTOL, help=f"largest relative difference accepted by --verify (default {VERIFY_RTOL:g})"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the random input of --verify (default 0)")
     add_output_options(p, verbose="also print every BatchNorm group and every output's shape")
     return p
@@ -174,21 +176,27 @@ def run(argv: Sequence[str]) -> int:
         )
         for name, shape in report.inputs:
             print(f"  input  {name}: {list(shape)}")
-        for name, shape in report.outputs:
-            print(f"  output {name}: {list(shape)}")
+        for name, dims in report.outputs:
+            print(f"  output {name}: {list(dims)}")
         if args.verbose:
             print(f"  fork: {', '.join(report.fork) or 'none given'}; ssd head: {report.ssd_head}")
             if report.fork_semantics:
                 print("  whose semantics each layer the forks disagree on follows:")
                 print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
             for g in report.groups:
-                print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(g['layers'])})")  # type: ignore[arg-type]
+                layers = cast(list[str], g["layers"])  # the groups are JSON-ready dicts of object
+                print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(layers)})")
             for note in report.notes:
                 print(f"  note: {note}")
     if verification is not None and not args.json and not args.quiet:
         print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
         rows = [
-            (c.blob, "x".join(map(str, c.shape)), "-" if c.relative is None else f"{c.relative:.3g}", c.status + (f": {c.reason}" if c.reason else ""))
+            (
+                c.blob,
+                "x".join(map(str, c.shape)),
+                "-" if c.relative is None else f"{c.relative:.3g}",
+                c.status + (f": {c.reason}" if c.reason else ""),
+            )
             for c in verification.checks
         ]
         print_table(("blob", "shape", "relative", "status"), rows)

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import Caffe2TrtError
+from . import schema
 from .graph import Graph, Layer, Value
 from .params import has, layer_params
 
@@ -119,11 +120,11 @@ def mask_source(graph: Graph, value: Value) -> Layer | None:
     producer = graph.producer.get(value)
     if producer is None or producer.type != "Pooling" or len(producer.outputs) != 2 or producer.outputs[1] != value:
         return None
-    return producer if layer_params(producer).pool == "MAX" else None
+    return producer if layer_params(producer, schema.PoolingParameter).pool == "MAX" else None
 
 
 def _prior_box(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemantics:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PriorBoxParameter)
     if has(p, "clip"):
         return ForkSemantics(layer.name, layer.type, "any", p.clip, f"clip: {str(p.clip).lower()}", "field", "clip is written")
     if "brocolli" in forks:
@@ -143,7 +144,7 @@ def _prior_box(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemant
 
 
 def _detection_output(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemantics:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.DetectionOutputParameter)
     nms = "NMS and the confidence threshold"
     if has(p, "nms_param"):
         return ForkSemantics(layer.name, layer.type, "any", True, f"{nms} of nms_param", "field", "nms_param is written")
@@ -197,7 +198,7 @@ def _upsample(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemanti
 
 
 def _interp(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemantics:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.InterpParameter)
     sized = [f for f in ("zoom_factor", "shrink_factor", "height", "width") if has(p, f)]
     if len(layer.inputs) == 2:
         if sized:

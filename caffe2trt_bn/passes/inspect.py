@@ -205,7 +205,9 @@ def describe_forks(graph: Graph, forks: Sequence[str]) -> list[ForkSemantics]:
             choice = fork_semantics(graph, layer, forks)
         except Caffe2TrtError as exc:
             error = str(exc.with_context(file=graph.path, layer=layer.name))
-            choice = ForkSemantics(layer.name, layer.type, None, None, "unreadable", "undecided", "its parameters cannot be read", error=error)
+            choice = ForkSemantics(
+                layer.name, layer.type, None, None, "unreadable", "undecided", "its parameters cannot be read", error=error
+            )
         if choice is not None:
             out.append(choice)
     return out

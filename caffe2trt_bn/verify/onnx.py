@@ -160,7 +160,7 @@ def _fork_difference(layer: Layer) -> str | None:
 def _tainted(graph: Graph, reason_of: Callable[[Layer], str | None] = opencv_difference) -> dict[str, str]:
     """Blob -> the reason its final value differs in the reference: ``reason_of`` a layer
     it is computed through (by default OpenCV's differences), propagated downstream."""
-    reasons: dict[object, str] = {}
+    reasons: dict[Value, str] = {}
     for layer in graph.layers:
         reason = reason_of(layer)
         if reason is None:
@@ -168,13 +168,14 @@ def _tainted(graph: Graph, reason_of: Callable[[Layer], str | None] = opencv_dif
         if reason is not None:
             for v in layer.outputs:
                 reasons[v] = f"{reason} (layer {layer.name!r})" if "(layer" not in reason else reason
-    return {v.blob: r for v, r in reasons.items()}  # type: ignore[attr-defined]
+    return {v.blob: r for v, r in reasons.items()}
 
 
 def _index_inputs(graph: Graph) -> dict[str, int]:
     """Net input -> the number of rows of the smallest Embed table reading it: such an
     input holds row indices, and the random input is whole numbers below that (Caffe
     reads an index out of range from outside the table: its result means nothing)."""
+    from ..ir import schema
     from ..ir.params import layer_params
 
     limits: dict[str, int] = {}
@@ -184,7 +185,7 @@ def _index_inputs(graph: Graph) -> dict[str, int]:
         value = layer.inputs[0]
         producer = graph.producer.get(value)
         if value.version == 0 and (producer is None or producer.type == "Input"):
-            rows = layer_params(layer).input_dim
+            rows = layer_params(layer, schema.EmbedParameter).input_dim
             limits[value.blob] = min(rows, limits.get(value.blob, rows))
     return limits
 
@@ -546,7 +547,7 @@ class _OpenCV(_Runner):
 
         super().__init__(net, inputs, folder)
         self.cv2 = cv2
-        logging = cv2.utils.logging  # type: ignore[attr-defined]
+        logging = cv2.utils.logging
         # The failures are reported per layer; OpenCV's own log of them would only repeat them.
         self.log_level = logging.getLogLevel()
         logging.setLogLevel(logging.LOG_LEVEL_SILENT)
@@ -556,9 +557,9 @@ class _OpenCV(_Runner):
         return opencv_cannot_run(self.net, layer)
 
     def close(self) -> None:
-        self.cv2.utils.logging.setLogLevel(self.log_level)  # type: ignore[attr-defined]
+        self.cv2.utils.logging.setLogLevel(self.log_level)
         if self.registered:
-            self.cv2.dnn_unregisterLayer("Bias")  # type: ignore[attr-defined]
+            self.cv2.dnn_unregisterLayer("Bias")
 
     def values(self, layers: list[int], blobs: list[str]) -> dict[str, np.ndarray]:
         from .fold import _run_opencv
@@ -573,12 +574,12 @@ class _OpenCV(_Runner):
         """OpenCV's error running the sub-net of ``layers`` (a prefix of the net), or None."""
         cv2 = self.cv2
         try:
-            model = cv2.dnn.readNetFromCaffe(str(self.prototxt(layers)), str(self.net.caffemodel_path))  # type: ignore[attr-defined]
+            model = cv2.dnn.readNetFromCaffe(str(self.prototxt(layers)), str(self.net.caffemodel_path))
             model.enableFusion(False)
             for name, x in self.inputs.items():
                 model.setInput(x, name)
             model.forward()
-        except cv2.error as exc:  # type: ignore[attr-defined]
+        except cv2.error as exc:
             text = str(exc)
             unknown = re.search(r'Can\'t create layer "[^"]*" of type "([^"]*)"', text)
             if unknown:

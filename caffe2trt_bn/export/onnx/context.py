@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from ...passes.batchnorm import BATCHNORM_TYPES, Affine
-from ...io.caffemodel import Blob
 from ...errors import Caffe2TrtError, Diagnostic, GraphError, ModelValueError
+from ...io.caffemodel import Blob
 from ...ir.forks import ForkSemantics, check_forks, fork_semantics
 from ...ir.graph import Layer, Value
 from ...ir.net import Net, net_diagnostics
 from ...ir.params import field_diagnostics
+from ...passes.batchnorm import BATCHNORM_TYPES, Affine
 from . import registry
 from .proto import OnnxNode
 from .trt_ops import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, check_op
@@ -237,6 +237,7 @@ class Context:
         self._used: set[str] = set()
         self._layer: Layer | None = None
         self._node_count: dict[str, int] = {}
+        self._input_shapes: dict[str, tuple[int, ...]] | None = None  # see input_shapes()
         self._name_values()
         self.bn = plan_batchnorm(net, options.bn)
         self.redirect: dict[Value, Value] = {}
@@ -641,9 +642,8 @@ def _declare_legacy_inputs(ctx: Context) -> None:
 
 def input_shapes(ctx: Context) -> dict[str, tuple[int, ...]]:
     """Every net input's shape: the prototxt's, replaced by ``--input-shape`` where given."""
-    cached = getattr(ctx, "_input_shapes", None)
-    if cached is not None:
-        return cached
+    if ctx._input_shapes is not None:
+        return ctx._input_shapes
     from ...passes.fold import input_shapes as stated_shapes
 
     shapes = stated_shapes(ctx.net.doc, ctx.graph)
@@ -661,7 +661,7 @@ def input_shapes(ctx: Context) -> dict[str, tuple[int, ...]]:
                 f"--input-shape names {blob!r}, which is not a net input ({', '.join(shapes)})", file=ctx.path
             )
         shapes[blob] = shape
-    ctx._input_shapes = shapes  # type: ignore[attr-defined]
+    ctx._input_shapes = shapes
     return shapes
 
 

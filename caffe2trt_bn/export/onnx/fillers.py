@@ -21,14 +21,15 @@ it.  A layer the caffemodel holds with no blobs is refused, as Caffe refuses to 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...io.caffemodel import Blob
 from ...errors import GraphError
+from ...io.caffemodel import Blob
+from ...ir import schema
 from ...ir.graph import Layer
-from ...ir.spec import Message
 from .params import has, layer_params
 
 if TYPE_CHECKING:
@@ -45,14 +46,14 @@ DETERMINISTIC = ("constant", "bilinear")
 MAX_FILLED_VALUES = (1 << 31) // 4
 
 
-def fill(filler: Message, shape: tuple[int, ...], refuse: object) -> np.ndarray:
+def fill(filler: schema.FillerParameter, shape: tuple[int, ...], refuse: Callable[[str], Exception]) -> np.ndarray:
     """The values Caffe's ``filler`` gives a blob of ``shape`` (float32, flat)."""
     kind = filler.type
     if kind == "constant":
         return np.full(math.prod(shape), F32(filler.value), F32)
     if kind == "bilinear":
         if len(shape) != 4 or shape[2] != shape[3]:
-            raise refuse(f"the bilinear filler needs a 4-D blob with a square kernel, not {shape}")  # type: ignore[operator]
+            raise refuse(f"the bilinear filler needs a 4-D blob with a square kernel, not {shape}")
         k = shape[3]
         f = math.ceil(k / 2.0)
         c = F32((2 * f - 1 - f % 2) / (2.0 * f))
@@ -60,7 +61,7 @@ def fill(filler: Message, shape: tuple[int, ...], refuse: object) -> np.ndarray:
         line = F32(1) - np.abs(x / F32(f) - c)
         kernel = (line[:, None] * line[None, :]).astype(F32)
         return np.broadcast_to(kernel, shape).astype(F32).ravel()
-    raise refuse(  # type: ignore[operator]
+    raise refuse(
         f"filler type {kind!r} is random: Caffe's values cannot be reproduced (only {', '.join(DETERMINISTIC)} can); "
         "put the layer's weights in the caffemodel"
     )
@@ -71,7 +72,11 @@ def filled_blobs(ctx: Context, layer: Layer) -> list[Blob] | None:
     when this module does not fill it (the caller then reports the missing layer)."""
     if layer.type not in FILLED_TYPES or not layer.inputs:
         return None
-    p = layer_params(layer)
+    p: schema.InnerProductParameter | schema.ConvolutionParameter
+    if layer.type == "InnerProduct":
+        p = layer_params(layer, schema.InnerProductParameter)
+    else:
+        p = layer_params(layer, schema.ConvolutionParameter)
     if not has(p, "weight_filler"):
         return None
 
@@ -80,7 +85,7 @@ def filled_blobs(ctx: Context, layer: Layer) -> list[Blob] | None:
 
     shape = ctx.shape(layer, 0)
     shapes: list[tuple[int, ...]]
-    if layer.type == "InnerProduct":
+    if isinstance(p, schema.InnerProductParameter):
         rank = len(shape)
         axis = p.axis % rank if -rank <= p.axis < rank else 1
         k = math.prod(shape[axis:])

@@ -10,10 +10,10 @@ except the fork fields a converter honours (:data:`HONOURED_FORK_FIELDS`).
 
 from __future__ import annotations
 
+from ...io.prototxt import Node
 from ...ir.graph import Layer
 from ...ir.params import LAYER_PARAMS, field_error, has, layer_params, param
 from ...ir.schema import MESSAGES
-from ...io.prototxt import Node
 
 __all__ = ["HONOURED_FORK_FIELDS", "field_error", "has", "layer_params", "param", "unknown_fields"]
 

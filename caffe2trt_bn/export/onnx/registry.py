@@ -54,26 +54,33 @@ class DuplicateConverterError(DuplicateHandlerError):
     """Two converters for one Caffe layer type: a programming error, raised at import."""
 
 
-_loaded = False
+class _ConverterLoader:
+    """Imports every module of the ``converters`` package once (each registers its types).
+
+    An import that fails leaves it unloaded, so the next lookup tries again (and raises
+    the same error) rather than working with a partial registry."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+
+    def __call__(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True  # before the imports: a lookup while they run does not start them again
+        import importlib
+        import pkgutil
+
+        from . import converters
+
+        try:
+            for module in sorted(m.name for m in pkgutil.iter_modules(converters.__path__)):
+                importlib.import_module(f"{converters.__name__}.{module}")
+        except BaseException:
+            self.loaded = False
+            raise
 
 
-def _load_converters() -> None:
-    """Imports every module of the ``converters`` package once (each registers its types)."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True  # before the imports: each registers through CONVERTERS, which calls this
-    import importlib
-    import pkgutil
-
-    from . import converters
-
-    try:
-        for module in sorted(m.name for m in pkgutil.iter_modules(converters.__path__)):
-            importlib.import_module(f"{converters.__name__}.{module}")
-    except BaseException:
-        _loaded = False
-        raise
+_load_converters = _ConverterLoader()
 
 
 #: The ONNX converters, by Caffe layer type (:class:`~caffe2trt_bn.ir.registry.Registry`).

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...io.atomic import atomic_output
 from ...errors import ModelValueError, OutputError
+from ...io.atomic import atomic_output
 from ...io.caffemodel_writer import OrderedWriter
 from . import proto
 from .context import FLOAT, INT64, Context, Initializer

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context, channel_shape
 from ..params import layer_params
@@ -36,7 +37,7 @@ def _one_to_one(ctx: Context, layer: Layer) -> None:
 @converter("ReLU")
 def relu(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    slope = layer_params(layer).negative_slope
+    slope = layer_params(layer, schema.ReLUParameter).negative_slope
     if slope == 0:
         _unary(ctx, layer, "Relu")
     else:
@@ -70,13 +71,13 @@ def bnll(ctx: Context, layer: Layer) -> None:
 @converter("ELU")
 def elu(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    _unary(ctx, layer, "Elu", alpha=float(layer_params(layer).alpha))
+    _unary(ctx, layer, "Elu", alpha=float(layer_params(layer, schema.ELUParameter).alpha))
 
 
 @converter("PReLU")
 def prelu(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PReLUParameter)
     shape = ctx.shape(layer, 0)
     if len(shape) < 2:
         raise ctx.refuse(layer, None, f"PReLU needs a channel axis; the input is {shape}")
@@ -109,7 +110,7 @@ def _finish(ctx: Context, layer: Layer, x: str) -> None:
 @converter("Power")
 def power(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PowerParameter)
     x = _affine(ctx, layer, ctx.input(layer, 0), p.scale, p.shift, "inner")
     shape = ctx.shape(layer, 0)
     if p.power == 1:
@@ -126,7 +127,7 @@ def power(ctx: Context, layer: Layer) -> None:
 @converter("Exp")
 def exp(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ExpParameter)
     base = F32(p.base)
     if base != -1 and base <= 0:
         raise ctx.refuse(layer, "base", f"must be positive or -1 (e), not {p.base}")
@@ -152,7 +153,7 @@ def exp(ctx: Context, layer: Layer) -> None:
 @converter("Log")
 def log(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.LogParameter)
     base = F32(p.base)
     if base != -1 and (base <= 0 or base == 1):
         raise ctx.refuse(layer, "base", f"must be positive and not 1, or -1 (e), not {p.base}")
@@ -170,7 +171,7 @@ def log(ctx: Context, layer: Layer) -> None:
 @converter("Threshold")
 def threshold(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    t = layer_params(layer).threshold
+    t = layer_params(layer, schema.ThresholdParameter).threshold
     above = ctx.temp(f"{layer.name}/above")
     ctx.node("Greater", [ctx.input(layer, 0), ctx.const(f"{layer.name}/threshold", F32(t))], [above])
     y = ctx.output(layer, 0, ctx.shape(layer, 0))
@@ -180,7 +181,7 @@ def threshold(ctx: Context, layer: Layer) -> None:
 @converter("Clip")
 def clip(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ClipParameter)
     y = ctx.output(layer, 0, ctx.shape(layer, 0))
     ctx.node(
         "Clip",
@@ -192,7 +193,7 @@ def clip(ctx: Context, layer: Layer) -> None:
 @converter("Swish")
 def swish(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    beta = layer_params(layer).beta
+    beta = layer_params(layer, schema.SwishParameter).beta
     x = ctx.input(layer, 0)
     gate_in = _affine(ctx, layer, x, beta, 0.0, "beta")
     gate = ctx.temp(f"{layer.name}/gate")

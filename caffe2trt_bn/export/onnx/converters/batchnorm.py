@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....passes.batchnorm import read_batchnorm
+from ....ir import schema
 from ....ir.graph import Layer
+from ....passes.batchnorm import read_batchnorm
 from ..context import Context
 from ..params import layer_params
 from ..registry import converter
@@ -71,13 +72,15 @@ def _broadcast(shape: tuple[int, ...], rank: int, end: int) -> tuple[int, ...]:
     return tuple(shape) + (1,) * (rank - end)
 
 
-def _operand(ctx: Context, layer: Layer, blob_index: int, p: object, what: str) -> tuple[str, int]:
+def _operand(
+    ctx: Context, layer: Layer, blob_index: int, p: schema.ScaleParameter | schema.BiasParameter, what: str
+) -> tuple[str, int]:
     """The scale or bias operand (a blob, or bottom 1) shaped for broadcasting, and the
     first axis after the covered ones."""
     shape = ctx.shape(layer, 0)
     rank = len(shape)
     if len(layer.bottoms) == 2:
-        axis, _ = _axes(ctx, layer, rank, p.axis, None)  # type: ignore[attr-defined]
+        axis, _ = _axes(ctx, layer, rank, p.axis, None)
         other = ctx.shape(layer, 1)
         end = axis + len(other)
         if end > rank or tuple(shape[axis:end]) != tuple(other):
@@ -89,7 +92,7 @@ def _operand(ctx: Context, layer: Layer, blob_index: int, p: object, what: str) 
             ctx.node("Reshape", [operand, ctx.ints(f"{layer.name}/{what}_shape", [*dims, *([1] * (rank - end))])], [reshaped])
             operand = reshaped
         return operand, end
-    axis, end = _axes(ctx, layer, rank, p.axis, p.num_axes)  # type: ignore[attr-defined]
+    axis, end = _axes(ctx, layer, rank, p.axis, p.num_axes)
     covered = tuple(shape[axis:end])
     return ctx.weight(layer, blob_index, _broadcast(covered, rank, end)), end
 
@@ -98,7 +101,7 @@ def _operand(ctx: Context, layer: Layer, blob_index: int, p: object, what: str) 
 def scale(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) not in (1, 2) or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Scale takes one or two bottoms and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ScaleParameter)
     two = len(layer.bottoms) == 2
     want = (0 if two else 1) + (1 if p.bias_term else 0)
     stored = len(ctx.blobs(layer)) if want else 0
@@ -123,7 +126,7 @@ def scale(ctx: Context, layer: Layer) -> None:
 def bias(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) not in (1, 2) or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Bias takes one or two bottoms and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.BiasParameter)
     operand, _ = _operand(ctx, layer, 0, p, "bias")
     y = ctx.output(layer, 0, ctx.shape(layer, 0))
     ctx.node("Add", [ctx.input(layer, 0), operand], [y])

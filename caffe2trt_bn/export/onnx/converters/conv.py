@@ -8,8 +8,9 @@ channel axis 1 (Caffe's default ``axis``) is converted.
 
 from __future__ import annotations
 
-from ....ir.graph import Layer
+from ....ir import schema
 from ....ir.geometry import conv_geometry
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params, param
 from ..registry import converter
@@ -18,7 +19,7 @@ from ..registry import converter
 @converter("Convolution", "Deconvolution")
 def convolution(ctx: Context, layer: Layer) -> None:
     deconv = layer.type == "Deconvolution"
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ConvolutionParameter)
     if len(layer.bottoms) != len(layer.tops):
         raise ctx.refuse(layer, "bottom", "a convolution needs one top per bottom")
     if p.axis != 1:
@@ -76,7 +77,7 @@ def im2col(ctx: Context, layer: Layer) -> None:
     order of Caffe's im2col (each output value is one input value times 1, exactly)."""
     import numpy as np
 
-    p = param(layer, "convolution_param")
+    p = param(layer, "convolution_param", schema.ConvolutionParameter)
     if p.axis != 1:
         raise ctx.refuse(layer, "axis", f"only the channel axis 1 is converted, not {p.axis}")
     shape = ctx.shape(layer, 0)

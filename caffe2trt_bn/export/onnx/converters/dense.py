@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
@@ -20,7 +21,7 @@ from .shape import canonical_axis, reshape
 
 @converter("InnerProduct")
 def inner_product(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.InnerProductParameter)
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "InnerProduct takes one bottom and one top")
     if not has(p, "num_output") or p.num_output < 1:
@@ -54,7 +55,7 @@ def inner_product(ctx: Context, layer: Layer) -> None:
 
 @converter("Embed")
 def embed(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.EmbedParameter)
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Embed takes one bottom and one top")
     if not has(p, "num_output") or not has(p, "input_dim") or p.num_output < 1 or p.input_dim < 1:

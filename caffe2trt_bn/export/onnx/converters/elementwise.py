@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
@@ -12,7 +13,7 @@ from ..registry import converter
 
 @converter("Eltwise")
 def eltwise(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.EltwiseParameter)
     if len(layer.bottoms) < 2 or len(layer.tops) != 1:
         raise ctx.refuse(layer, "bottom", "Eltwise takes at least two bottoms and one top")
     shape = ctx.shape(layer, 0)

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ir.graph import Layer
+from ....ir import schema
 from ....ir.geometry import conv_geometry
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter
@@ -49,7 +50,7 @@ def _one_to_one(ctx: Context, layer: Layer) -> None:
 @converter("ReLU6")
 def relu6(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ReLU6Parameter)
     shape = ctx.shape(layer, 0)
     x = ctx.input(layer, 0)
     threshold = ctx.const(f"{layer.name}/threshold", F32(p.threshold))
@@ -65,7 +66,7 @@ def relu6(ctx: Context, layer: Layer) -> None:
 @converter("HardSigmoid")
 def hard_sigmoid(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.HardSigmoidParameter)
     y = ctx.output(layer, 0, ctx.shape(layer, 0))
     ctx.node("HardSigmoid", [ctx.input(layer, 0)], [y], alpha=float(p.alpha), beta=float(p.beta))
 
@@ -101,7 +102,7 @@ def axpy(ctx: Context, layer: Layer) -> None:
 @converter("Unsqueeze")
 def unsqueeze(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.UnsqueezeParameter)
     if not has(p, "dim"):
         raise ctx.refuse(layer, "dim", "is required (Caffe stops without it)")
     shape = ctx.shape(layer, 0)
@@ -117,7 +118,7 @@ def pad(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
     if layer.bottoms[0] == layer.tops[0]:
         raise ctx.refuse(layer, "top", "Pad cannot work in place (Caffe refuses it)")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PadParameter)
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"Caffe's Pad computes 4-D blobs only, this one is {shape}")
@@ -153,7 +154,7 @@ def pad(ctx: Context, layer: Layer) -> None:
 @converter("PixelShuffle")
 def pixel_shuffle(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PixelShuffleParameter)
     if not has(p, "upscale_factor") or p.upscale_factor < 1:
         raise ctx.refuse(layer, "upscale_factor", "must be given and positive")
     shape = ctx.shape(layer, 0)
@@ -168,7 +169,7 @@ def pixel_shuffle(ctx: Context, layer: Layer) -> None:
 @converter("ShuffleChannel")
 def shuffle_channel(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ShuffleChannelParameter)
     shape = ctx.shape(layer, 0)
     g = p.group
     if len(shape) < 2 or g < 1 or shape[1] % g:
@@ -185,7 +186,7 @@ def shuffle_channel(ctx: Context, layer: Layer) -> None:
 @converter("ConvolutionDepthwise")
 def convolution_depthwise(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ConvolutionParameter)
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"ConvolutionDepthwise convolves 4-D blobs, this one is {shape}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context, input_shapes
 from ..params import layer_params
@@ -21,7 +22,7 @@ def dropout(ctx: Context, layer: Layer) -> None:
     """An identity at inference (Caffe scales at training time)."""
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Dropout takes one bottom and one top")
-    layer_params(layer)  # read (and checked) like every layer's parameters
+    layer_params(layer, schema.DropoutParameter)  # read (and checked) like every layer's parameters
     ctx.node("Identity", [ctx.input(layer, 0)], [ctx.output(layer, 0, ctx.shape(layer, 0))])
 
 
@@ -35,7 +36,7 @@ def silence(ctx: Context, layer: Layer) -> None:
 @converter("Parameter")
 def parameter(ctx: Context, layer: Layer) -> None:
     """A learned blob as a top: the blob itself, shaped as ``parameter_param.shape``."""
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ParameterParameter)
     shape = tuple(p.shape.dim)
     if len(layer.tops) != 1:
         raise ctx.refuse(layer, "top", "Parameter has one top")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context
 from ..params import layer_params
@@ -36,7 +37,7 @@ def reduce(ctx: Context, layer: Layer, op: str, x: str, axes: list[int], keepdim
 
 @converter("Softmax")
 def softmax(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.SoftmaxParameter)
     shape = ctx.shape(layer, 0)
     axis = canonical_axis(ctx, layer, p.axis, len(shape))
     ctx.node("Softmax", [ctx.input(layer, 0)], [ctx.output(layer, 0, shape)], axis=axis)
@@ -44,7 +45,7 @@ def softmax(ctx: Context, layer: Layer) -> None:
 
 @converter("LRN")
 def lrn(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.LRNParameter)
     shape = ctx.shape(layer, 0)
     size = p.local_size
     if size < 1 or size % 2 == 0:
@@ -110,7 +111,7 @@ def _lrn_across_explicit(
 
 @converter("MVN")
 def mvn(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.MVNParameter)
     shape = ctx.shape(layer, 0)
     start = 1 if p.across_channels else 2
     axes = list(range(start, len(shape)))

@@ -29,14 +29,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ....ir.graph import Layer
+from ....ir import schema
 from ....ir.geometry import pool_geometry, pooled_extent
+from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter
 
 
-def _ceil(ctx: Context, layer: Layer, p: object) -> bool:
+def _ceil(ctx: Context, layer: Layer, p: schema.PoolingParameter) -> bool:
     """Whether the pooling rounds up: BVLC ``round_mode`` or the forks' ``ceil_mode``."""
     node = layer.node.get("pooling_param")
     fork = node.get("ceil_mode") if node is not None else None
@@ -44,7 +45,12 @@ def _ceil(ctx: Context, layer: Layer, p: object) -> bool:
         if has(p, "round_mode"):
             raise ctx.refuse(layer, "ceil_mode", "give round_mode or the fork's ceil_mode, not both")
         return fork.boolean()
-    return p.round_mode == "CEIL"  # type: ignore[attr-defined]
+    return p.round_mode == "CEIL"
+
+
+def _named(name: str) -> Callable[[tuple[int, ...]], str]:
+    """A ``declare`` for :func:`pool2d` that names an existing tensor (whatever the shape)."""
+    return lambda _shape: name
 
 
 def pool2d(
@@ -98,9 +104,8 @@ def empty_windows(
     start); the rest of Caffe's ``sizes`` lie wholly past the input's end.  Only without
     padding, rounding up with a stride longer than the kernel, can a window do so (with
     padding, Caffe drops a last window that would start in it)."""
-    return tuple(  # type: ignore[return-value]
-        min(o, -(-(size + q) // s)) for o, size, s, q in zip(sizes, shape[2:], stride, pad)
-    )
+    rows, cols = (min(o, -(-(size + q) // s)) for o, size, s, q in zip(sizes, shape[2:], stride, pad))
+    return rows, cols
 
 
 def _emit_pool(
@@ -136,7 +141,7 @@ def _emit_pool(
 
 @converter("Pooling")
 def pooling(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PoolingParameter)
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"Caffe pools 4-D blobs only, this one is {shape}")
@@ -169,7 +174,7 @@ def spp(ctx: Context, layer: Layer) -> None:
     """Spatial pyramid pooling: level ``l`` pools to ``2^l x 2^l`` bins with Caffe's
     kernel ``ceil(size / bins)`` and pad ``(kernel*bins - size + 1) // 2``, each flattened,
     all concatenated along axis 1."""
-    p = layer_params(layer)
+    p = layer_params(layer, schema.SPPParameter)
     shape = ctx.shape(layer, 0)
     if len(shape) != 4:
         raise ctx.refuse(layer, None, f"SPP pools 4-D blobs only, this one is {shape}")
@@ -189,7 +194,7 @@ def spp(ctx: Context, layer: Layer) -> None:
             # Caffe runs a global pooling for a one-level pyramid.
             kh, kw, ph, pw = h, w, 0, 0
         pooled = ctx.temp(f"{layer.name}/level{level}")
-        out = pool2d(ctx, layer, x, shape, p.pool, (kh, kw), (kh, kw), (ph, pw), True, lambda s, name=pooled: name)
+        out = pool2d(ctx, layer, x, shape, p.pool, (kh, kw), (kh, kw), (ph, pw), True, _named(pooled))
         flat = ctx.temp(f"{layer.name}/flat{level}")
         ctx.node("Flatten", [pooled], [flat], axis=1)
         parts.append(flat)

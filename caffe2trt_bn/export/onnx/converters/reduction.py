@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
@@ -26,7 +27,7 @@ _REDUCE_OPS = {"SUM": "ReduceSum", "ASUM": "ReduceL1", "SUMSQ": "ReduceSumSquare
 
 @converter("Reduction")
 def reduction(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ReductionParameter)
     shape = ctx.shape(layer, 0)
     axis = canonical_axis(ctx, layer, p.axis, len(shape))
     out = shape[:axis]
@@ -40,7 +41,7 @@ def reduction(ctx: Context, layer: Layer) -> None:
 
 @converter("ArgMax")
 def argmax(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ArgMaxParameter)
     shape = ctx.shape(layer, 0)
     k = p.top_k
     name = layer.name

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.forks import mask_source
 from ....ir.graph import Layer
-from ....ir.spec import Message
 from ..context import Context
 from ..params import has, layer_params
 from ..registry import converter
@@ -87,7 +87,7 @@ def upsample(ctx: Context, layer: Layer) -> None:
     """Detects the variant from the bottoms and ``--fork``
     (:func:`caffe2trt_bn.ir.forks.fork_semantics`); where they cannot tell, asks for
     ``--fork``."""
-    p = layer_params(layer)
+    p = layer_params(layer, schema.UpsampleParameter)
     segnet_fields = [f for f in SEGNET_FIELDS if has(p, f)]
     if len(layer.tops) != 1 or len(layer.bottoms) not in (1, 2):
         raise ctx.refuse(layer, None, "Upsample takes one or two bottoms and one top")
@@ -126,7 +126,7 @@ def upsample(ctx: Context, layer: Layer) -> None:
     _unpool(ctx, layer, pooling, (out_h, out_w))
 
 
-def _nearest(ctx: Context, layer: Layer, p: Message) -> None:
+def _nearest(ctx: Context, layer: Layer, p: schema.UpsampleParameter) -> None:
     scale = p.scale if has(p, "scale") else 1
     dims_num = p.dims_num
     shape = ctx.shape(layer, 0)
@@ -147,12 +147,12 @@ def _four_d(ctx: Context, layer: Layer, i: int) -> tuple[int, int, int, int]:
     shape = ctx.shape(layer, i)
     if len(shape) != 4:
         raise ctx.refuse(layer, "bottom", f"{layer.type} works on 4-D blobs, bottom {i} is {shape}")
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 @converter("MaxUnPool")
 def max_unpool(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.MaxUnPoolParameter)
     if len(layer.bottoms) != 2 or len(layer.tops) != 1:
         raise ctx.refuse(layer, "bottom", "MaxUnPool takes two bottoms (values, mask) and one top")
     if not (has(p, "dst_h") and has(p, "dst_w")) or p.dst_h < 1 or p.dst_w < 1:
@@ -204,7 +204,7 @@ def _unpool(ctx: Context, layer: Layer, pooling: Layer | None, out_hw: tuple[int
 
 def _pool_window(pooling: Layer) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(kernel, stride) of a MAX Pooling, or None for a global one."""
-    p = layer_params(pooling)
+    p = layer_params(pooling, schema.PoolingParameter)
     if p.global_pooling:
         return None
     kernel = (p.kernel_h, p.kernel_w) if has(p, "kernel_h") else (p.kernel_size, p.kernel_size)
@@ -272,8 +272,13 @@ def pooling_mask(
         tap, same, chosen = ctx.temp(f"{name}/tap{k}"), ctx.temp(f"{name}/is_max{k}"), ctx.temp(f"{name}/argmax{k}")
         ctx.node(
             "Slice",
-            [padded, ctx.ints(f"{name}/tap_start{k}", [i, j]), ctx.ints(f"{name}/tap_end{k}", [i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1]),
-             ctx.ints(f"{name}/tap_axes{k}", [2, 3]), ctx.ints(f"{name}/tap_steps{k}", [sh, sw])],
+            [
+                padded,
+                ctx.ints(f"{name}/tap_start{k}", [i, j]),
+                ctx.ints(f"{name}/tap_end{k}", [i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1]),
+                ctx.ints(f"{name}/tap_axes{k}", [2, 3]),
+                ctx.ints(f"{name}/tap_steps{k}", [sh, sw]),
+            ],
             [tap],
         )
         ctx.node("Equal", [tap, pooled], [same])
@@ -289,7 +294,7 @@ def pooling_mask(
 
 @converter("Interp")
 def interp(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.InterpParameter)
     if len(layer.tops) != 1 or len(layer.bottoms) not in (1, 2):
         raise ctx.refuse(layer, None, "Interp takes one or two bottoms and one top")
     n, c, h, w = _four_d(ctx, layer, 0)
@@ -332,7 +337,7 @@ def interp(ctx: Context, layer: Layer) -> None:
 def bilinear_interpolate(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "BilinearInterpolate takes one bottom and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.BilinearInterpolateParameter)
     n, c, h, w = _four_d(ctx, layer, 0)
     sized, scaled = has(p, "dst_h") or has(p, "dst_w"), has(p, "scale_factor")
     if sized == scaled:
@@ -370,7 +375,7 @@ def _scaled_sides(
 def resize(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Resize takes one bottom and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ResizeParameter)
     n, c, h, w = _four_d(ctx, layer, 0)
     if p.is_pyramid_test:
         if not (has(p, "out_height_scale") and has(p, "out_width_scale")):

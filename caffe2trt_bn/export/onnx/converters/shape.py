@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
+from ....ir import schema
 from ....ir.graph import Layer
 from ..context import Context
 from ..params import has, layer_params
@@ -35,7 +36,7 @@ def reshape(ctx: Context, layer: Layer, x: str, in_shape: tuple[int, ...], out_s
 
 @converter("Concat")
 def concat(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ConcatParameter)
     if has(p, "axis") and has(p, "concat_dim"):
         raise ctx.refuse(layer, "concat_dim", "either axis or the legacy concat_dim, not both")
     shapes = [ctx.shape(layer, i) for i in range(len(layer.bottoms))]
@@ -58,7 +59,7 @@ def concat(ctx: Context, layer: Layer) -> None:
 
 @converter("Slice")
 def slice_(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.SliceParameter)
     if has(p, "axis") and has(p, "slice_dim"):
         raise ctx.refuse(layer, "slice_dim", "either axis or the legacy slice_dim, not both")
     shape = ctx.shape(layer, 0)
@@ -97,7 +98,7 @@ def split(ctx: Context, layer: Layer) -> None:
 
 @converter("Flatten")
 def flatten(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.FlattenParameter)
     shape = ctx.shape(layer, 0)
     rank = len(shape)
     start = canonical_axis(ctx, layer, p.axis, rank)
@@ -113,7 +114,7 @@ def reshape_layer(ctx: Context, layer: Layer) -> None:
     """Caffe's Reshape: ``shape`` replaces the axes ``[axis, axis + num_axes)`` (a
     negative ``axis`` counts from one past the end); 0 copies the bottom's dimension at
     the same place, -1 is inferred."""
-    p = layer_params(layer)
+    p = layer_params(layer, schema.ReshapeParameter)
     shape = ctx.shape(layer, 0)
     rank = len(shape)
     start = p.axis if p.axis >= 0 else rank + p.axis + 1
@@ -153,7 +154,7 @@ def reshape_layer(ctx: Context, layer: Layer) -> None:
 def crop(ctx: Context, layer: Layer) -> None:
     """Crop bottom 0 to bottom 1's shape from ``axis`` on, at ``offset`` (one for every
     cropped axis, or one per axis)."""
-    p = layer_params(layer)
+    p = layer_params(layer, schema.CropParameter)
     if len(layer.bottoms) != 2:
         raise ctx.refuse(layer, "bottom", "Crop takes two bottoms (the blob and the reference)")
     shape, ref = ctx.shape(layer, 0), ctx.shape(layer, 1)
@@ -192,7 +193,7 @@ def crop(ctx: Context, layer: Layer) -> None:
 
 @converter("Tile")
 def tile(ctx: Context, layer: Layer) -> None:
-    p = layer_params(layer)
+    p = layer_params(layer, schema.TileParameter)
     shape = ctx.shape(layer, 0)
     axis = canonical_axis(ctx, layer, p.axis, len(shape))
     if not has(p, "tiles") or p.tiles < 1:

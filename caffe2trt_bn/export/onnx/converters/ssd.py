@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
+from ....ir import schema
 from ....ir.graph import Layer
-from ....ir.spec import Message
 from ..context import Context, channel_shape
 from ..params import has, layer_params
 from ..registry import converter
@@ -36,7 +36,7 @@ F32 = np.float32
 def normalize(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) != 1 or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "Normalize takes one bottom and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.NormalizeParameter)
     shape = ctx.shape(layer, 0)
     if not 2 <= len(shape) <= 4:
         raise ctx.refuse(layer, None, f"Normalize reads 2-D to 4-D blobs (Caffe's legacy shape), this one is {shape}")
@@ -56,7 +56,7 @@ def normalize(ctx: Context, layer: Layer) -> None:
 
 def permute_order(ctx: Context, layer: Layer, rank: int) -> list[int]:
     """Caffe's full axis order of a Permute layer (listed axes, then the others)."""
-    order = [int(a) for a in layer_params(layer).order]
+    order = [int(a) for a in layer_params(layer, schema.PermuteParameter).order]
     if any(a >= rank for a in order):
         raise ctx.refuse(layer, "order", f"axes {order} must be less than the {rank} axes of the bottom")
     if len(set(order)) != len(order):
@@ -79,7 +79,7 @@ def permute(ctx: Context, layer: Layer) -> None:
 
 @np.errstate(over="ignore", invalid="ignore")  # boxes beyond float32 are refused as non-finite constants
 def prior_boxes(
-    p: Message, layer_hw: tuple[int, int], image_hw: tuple[int, int] | None, clip: bool
+    p: schema.PriorBoxParameter, layer_hw: tuple[int, int], image_hw: tuple[int, int] | None, clip: bool
 ) -> tuple[np.ndarray, str | None]:
     """PriorBox's top ``(1, 2, H*W*P*4)`` as its C++ computes it (float32 where it keeps
     floats, double where it divides by 2. and by the image size, sizes truncated to int),
@@ -182,7 +182,7 @@ def prior_boxes(
 def prior_box(ctx: Context, layer: Layer) -> None:
     if len(layer.bottoms) not in (1, 2) or len(layer.tops) != 1:
         raise ctx.refuse(layer, None, "PriorBox takes one or two bottoms (feature map, image) and one top")
-    p = layer_params(layer)
+    p = layer_params(layer, schema.PriorBoxParameter)
     feature = ctx.shape(layer, 0)
     if len(feature) != 4:
         raise ctx.refuse(layer, "bottom", f"PriorBox reads a 4-D feature map, bottom 0 is {feature}")
@@ -272,7 +272,7 @@ def detection_output(ctx: Context, layer: Layer) -> None:
         ctx.cut(layer)
         ctx.notes.append(f"layer {layer.name!r}: DetectionOutput cut (--ssd-head cut): its bottoms are graph outputs")
         return
-    p = layer_params(layer)
+    p = layer_params(layer, schema.DetectionOutputParameter)
     if not has(p, "num_classes") or p.num_classes < 1:
         raise ctx.refuse(layer, "num_classes", "is required and positive")
     classes = p.num_classes
@@ -407,7 +407,7 @@ def _finish(g: _Graph, chosen: tuple[str, str] | None, images: str, batch: int, 
     g.ctx.node("Reshape", [both, g.ints("out_shape", [1, 1, -1, 7])], [y])
 
 
-def _decode(ctx: Context, g: _Graph, p: Message, loc_classes: int, priors: int) -> str:
+def _decode(ctx: Context, g: _Graph, p: schema.DetectionOutputParameter, loc_classes: int, priors: int) -> str:
     """The decoded boxes ``(N, P, Lc, 4)`` (xmin, ymin, xmax, ymax), each float operation
     in the C++'s order."""
     loc = g.reshape(ctx.input(g.layer, 0), [0, priors, loc_classes, 4], "loc")
@@ -531,7 +531,8 @@ def _adaptive_steps(
         eligible_f = g.op("Cast", [eligible], f"eligible_f{k}", to=1)
     masked = g.op("Where", [g.op("Greater", [eligible_f, g.const("half_e", F32(0.5))], "rest"), scores2,
                             g.const("masked", lowest)], "rest_scores")
-    return masked, marks  # type: ignore[return-value]
+    assert marks is not None, "the caller passes a schedule of one step or more"
+    return masked, marks
 
 
 def _keep_best(g: _Graph, kept: str, values: str, total: int, keep_top_k: int) -> str:
