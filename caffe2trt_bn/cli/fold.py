@@ -15,6 +15,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import (
     PROG,
@@ -27,6 +28,10 @@ from . import (
     warning_counts,
     warnings_json,
 )
+
+if TYPE_CHECKING:
+    from ..passes.fold import FoldResult
+    from ..verify.fold import OutputDifference
 
 
 def parser() -> argparse.ArgumentParser:
@@ -112,7 +117,6 @@ def run(argv: Sequence[str]) -> int:
         if checks is not None and duplicated
         else None
     )
-    folded = sum(1 for g in result.groups if g.action == "folded")
     failure = None
     if failed:
         bad = max(failed, key=lambda c: c.relative)
@@ -122,72 +126,12 @@ def run(argv: Sequence[str]) -> int:
             "(the folded files were written)" + (f"; {first_copy_note}" if first_copy_note is not None else "")
         )
     if args.json:
-        summary: dict[str, object] = {
-            "prototxt": str(result.prototxt),
-            "caffemodel": str(result.caffemodel),
-            "inputs": {"prototxt": str(args.prototxt), "caffemodel": str(args.caffemodel)},
-            "groups": [g.to_json() for g in result.groups],
-            "folded": folded,
-            "scale_layers": len(result.groups) - folded,
-            "removed_layers": result.removed,
-            **warnings_json(result.diagnostics),
-            "verify": None
-            if checks is None
-            else {
-                "rtol": args.rtol,
-                "seed": args.seed,
-                "passed": not failed,
-                "outputs": [c.to_json() for c in checks],
-                "opencv_reads_first_copy_of": duplicated,
-            },
-        }
+        summary = _json_summary(args, result, checks, bool(failed), duplicated)
         if failure is not None:
             summary.update(failure_json(failure, "verify_failed", 1))
         print_json(summary)
     elif not args.quiet:
-        rows = []
-        for g in result.groups:
-            went = f"folded into {g.into}" if g.action == "folded" else f"Scale {g.into}"
-            if g.bias_added:
-                went += " (bias added)"
-            rows.append((g.name, " + ".join(g.layers), went, g.reason or ""))
-        if rows:
-            print_table(("group", "layers", "now", "why not folded"), rows)
-        if args.verbose:
-            for g in result.groups:
-                for note in g.notes:
-                    print(f"{g.name}: {note}")
-        print(
-            f"wrote {result.prototxt} and {result.caffemodel}: {len(result.groups)} BatchNorm group(s), "
-            f"{folded} folded, {len(result.groups) - folded} became Scale layers, "
-            f"{len(result.removed)} layer(s) removed, {warning_counts(result.diagnostics)}"
-        )
-        if checks is not None:
-            # Net outputs always; intermediate blobs all with -v, else the worst of them.
-            inner = [c for c in checks if not c.output]
-            shown = [c for c in checks if c.output or args.verbose]
-            if inner and not args.verbose:
-                shown.append(max(inner, key=lambda c: c.relative))
-            print_table(
-                ("blob", "kind", "shape", "max abs diff", "relative"),
-                [
-                    (
-                        c.blob,
-                        "output" if c.output else "intermediate",
-                        "x".join(map(str, c.shape)),
-                        f"{c.max_abs:.3g}",
-                        f"{c.relative:.3g}",
-                    )
-                    for c in shown
-                ],
-            )
-            if inner and not args.verbose:
-                print(f"({len(inner)} intermediate blob(s) compared; the largest difference is shown, -v lists all)")
-            if first_copy_note is not None:
-                print(f"note: {first_copy_note}")
-            if not failed:
-                worst = max((c.relative for c in checks if c.output), default=0.0)
-                print(f"verified with OpenCV dnn: largest relative difference of the outputs {worst:.3g} <= rtol {args.rtol:g}")
+        _print_text(args, result, checks, bool(failed), first_copy_note)
     for c in inner_over:
         print(
             f"{PROG}: warning: intermediate blob {c.blob!r} differs by {c.relative:.3g} relative, above rtol {args.rtol:g}",
@@ -197,3 +141,80 @@ def run(argv: Sequence[str]) -> int:
         print(failure, file=sys.stderr)
         return 1
     return 0
+
+
+def _json_summary(
+    args: argparse.Namespace, result: FoldResult, checks: list[OutputDifference] | None, failed: bool, duplicated: list[str]
+) -> dict[str, object]:
+    """The ``--json`` document of a fold (and of its ``--verify``)."""
+    folded = sum(1 for g in result.groups if g.action == "folded")
+    summary: dict[str, object] = {
+        "prototxt": str(result.prototxt),
+        "caffemodel": str(result.caffemodel),
+        "inputs": {"prototxt": str(args.prototxt), "caffemodel": str(args.caffemodel)},
+        "groups": [g.to_json() for g in result.groups],
+        "folded": folded,
+        "scale_layers": len(result.groups) - folded,
+        "removed_layers": result.removed,
+        **warnings_json(result.diagnostics),
+        "verify": None
+        if checks is None
+        else {
+            "rtol": args.rtol,
+            "seed": args.seed,
+            "passed": not failed,
+            "outputs": [c.to_json() for c in checks],
+            "opencv_reads_first_copy_of": duplicated,
+        },
+    }
+    return summary
+
+
+def _print_text(
+    args: argparse.Namespace, result: FoldResult, checks: list[OutputDifference] | None, failed: bool, note: str | None
+) -> None:
+    """The table of groups, the summary line and, with ``--verify``, the comparison table."""
+    folded = sum(1 for g in result.groups if g.action == "folded")
+    rows = []
+    for g in result.groups:
+        went = f"folded into {g.into}" if g.action == "folded" else f"Scale {g.into}"
+        if g.bias_added:
+            went += " (bias added)"
+        rows.append((g.name, " + ".join(g.layers), went, g.reason or ""))
+    if rows:
+        print_table(("group", "layers", "now", "why not folded"), rows)
+    if args.verbose:
+        for g in result.groups:
+            for note in g.notes:
+                print(f"{g.name}: {note}")
+    print(
+        f"wrote {result.prototxt} and {result.caffemodel}: {len(result.groups)} BatchNorm group(s), "
+        f"{folded} folded, {len(result.groups) - folded} became Scale layers, "
+        f"{len(result.removed)} layer(s) removed, {warning_counts(result.diagnostics)}"
+    )
+    if checks is not None:
+        # Net outputs always; intermediate blobs all with -v, else the worst of them.
+        inner = [c for c in checks if not c.output]
+        shown = [c for c in checks if c.output or args.verbose]
+        if inner and not args.verbose:
+            shown.append(max(inner, key=lambda c: c.relative))
+        print_table(
+            ("blob", "kind", "shape", "max abs diff", "relative"),
+            [
+                (
+                    c.blob,
+                    "output" if c.output else "intermediate",
+                    "x".join(map(str, c.shape)),
+                    f"{c.max_abs:.3g}",
+                    f"{c.relative:.3g}",
+                )
+                for c in shown
+            ],
+        )
+        if inner and not args.verbose:
+            print(f"({len(inner)} intermediate blob(s) compared; the largest difference is shown, -v lists all)")
+        if note is not None:
+            print(f"note: {note}")
+        if not failed:
+            worst = max((c.relative for c in checks if c.output), default=0.0)
+            print(f"verified with OpenCV dnn: largest relative difference of the outputs {worst:.3g} <= rtol {args.rtol:g}")

@@ -25,7 +25,9 @@ from . import (
 )
 
 if TYPE_CHECKING:
+    from ..export.onnx import OnnxReport
     from ..ir.forks import ForkSemantics
+    from ..verify.onnx import VerifyResult
 
 ONNX_HINT = '--verify needs the onnx extra: pip install "caffe2trt_bn[onnx]" (onnx and onnxruntime)'
 
@@ -168,39 +170,50 @@ def run(argv: Sequence[str]) -> int:
             summary.update(failure_json(failure, "verify_failed", 1))
         print_json(summary)
     elif not args.quiet:
-        folded = sum(1 for g in report.groups if g.get("action") == "folded")
-        print(
-            f"wrote {args.output}: opset {report.opset}, {report.nodes} nodes, {report.initializers} initializers "
-            f"({report.weight_bytes / 2**20:.1f} MiB), {len(report.groups)} BatchNorm group(s) "
-            f"({folded} folded), {len(report.diagnostics)} warning(s)"
-        )
-        for name, shape in report.inputs:
-            print(f"  input  {name}: {list(shape)}")
-        for name, dims in report.outputs:
-            print(f"  output {name}: {list(dims)}")
-        if args.verbose:
-            print(f"  fork: {', '.join(report.fork) or 'none given'}; ssd head: {report.ssd_head}")
-            if report.fork_semantics:
-                print("  whose semantics each layer the forks disagree on follows:")
-                print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
-            for g in report.groups:
-                layers = cast(list[str], g["layers"])  # the groups are JSON-ready dicts of object
-                print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(layers)})")
-            for note in report.notes:
-                print(f"  note: {note}")
-    if verification is not None and not args.json and not args.quiet:
-        print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
-        rows = [
-            (
-                c.blob,
-                "x".join(map(str, c.shape)),
-                "-" if c.relative is None else f"{c.relative:.3g}",
-                c.status + (f": {c.reason}" if c.reason else ""),
-            )
-            for c in verification.checks
-        ]
-        print_table(("blob", "shape", "relative", "status"), rows)
+        _print_text(args, report)
+        if verification is not None:
+            _print_verification(verification)
     if failure is not None:
         print(failure, file=sys.stderr)
         return 1
     return 0
+
+
+def _print_text(args: argparse.Namespace, report: OnnxReport) -> None:
+    """The summary line, the graph's inputs and outputs and, with ``-v``, the fork
+    decisions, the BatchNorm groups and the notes."""
+    folded = sum(1 for g in report.groups if g.get("action") == "folded")
+    print(
+        f"wrote {args.output}: opset {report.opset}, {report.nodes} nodes, {report.initializers} initializers "
+        f"({report.weight_bytes / 2**20:.1f} MiB), {len(report.groups)} BatchNorm group(s) "
+        f"({folded} folded), {len(report.diagnostics)} warning(s)"
+    )
+    for name, shape in report.inputs:
+        print(f"  input  {name}: {list(shape)}")
+    for name, dims in report.outputs:
+        print(f"  output {name}: {list(dims)}")
+    if args.verbose:
+        print(f"  fork: {', '.join(report.fork) or 'none given'}; ssd head: {report.ssd_head}")
+        if report.fork_semantics:
+            print("  whose semantics each layer the forks disagree on follows:")
+            print_table(("layer", "type", "fork", "semantics", "why"), fork_rows(report.fork_semantics))
+        for g in report.groups:
+            layers = cast(list[str], g["layers"])  # the groups are JSON-ready dicts of object
+            print(f"  {g['name']}: {g['action']} into {g['into']!r} ({' + '.join(layers)})")
+        for note in report.notes:
+            print(f"  note: {note}")
+
+
+def _print_verification(verification: VerifyResult) -> None:
+    """The table of ``--verify``: every compared output with its status."""
+    print(f"verify against {verification.reference} (rtol {verification.rtol:g}):")
+    rows = [
+        (
+            c.blob,
+            "x".join(map(str, c.shape)),
+            "-" if c.relative is None else f"{c.relative:.3g}",
+            c.status + (f": {c.reason}" if c.reason else ""),
+        )
+        for c in verification.checks
+    ]
+    print_table(("blob", "shape", "relative", "status"), rows)

@@ -106,7 +106,7 @@ class FoldPlan:
     """Everything :func:`fold` writes, computed and checked before anything is written.
 
     ``text`` is the folded prototxt; ``edits`` the caffemodel edits by stored-layer index
-    (see :func:`export.caffe.write_caffemodel`).
+    (see :func:`caffe2trt_bn.io.caffemodel_writer.write_caffemodel`).
     """
 
     net: Net

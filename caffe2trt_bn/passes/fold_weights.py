@@ -190,7 +190,7 @@ def _scaled_chunks(
 ) -> Callable[[Callable[[int], np.ndarray]], Iterator[np.ndarray]]:
     """Chunks of ``flat`` (``rows x cols``) times the row factors: float64 products,
     each rounded once to the output precision, in arrays lent by the writer (``take``,
-    see :class:`export.caffe.BlobValues`)."""
+    see :class:`caffe2trt_bn.io.caffemodel_writer.BlobValues`)."""
 
     def chunks(take: Callable[[int], np.ndarray]) -> Iterator[np.ndarray]:
         if rows == 0 or cols == 0:
