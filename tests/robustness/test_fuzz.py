@@ -809,6 +809,14 @@ def test_fuzz_regressions(case: str, target: str, muts: list[Mutation], expected
 #: options index of :func:`onnx_options`, the outcome now expected).  Each also has a
 #: hand-built case in ``test_errors.py`` (``ONNX_CATALOGUE``) or a Caffe-made zoo case.
 ONNX_REGRESSIONS: list[tuple[str, str, list[Mutation], int, str]] = [
+    # An LRN on a 3-D blob (Caffe refuses it): ONNX Runtime failed at run time.
+    (
+        "zoo/lrn_nonpositive",
+        "prototxt",
+        [Mutation("drop", 732662155, 940381062, b"\xfb\xb3/X\xbe"), Mutation("line", 3413931887, 2566286402, b"\xa0\x8d&")],
+        64,
+        "ConversionError",
+    ),
     # A Convolution with dilation 0 (Caffe accepts it): ONNX shape inference failed in check_model.
     (
         "zoo/conv_dilation_group",

@@ -50,6 +50,9 @@ def lrn(ctx: Context, layer: Layer) -> None:
     size = p.local_size
     if size < 1 or size % 2 == 0:
         raise ctx.refuse(layer, "local_size", f"must be odd (Caffe refuses {size})")
+    if len(shape) != 4:
+        # Caffe's LRNLayer::Reshape checks it for both regions (ONNX LRN fails at run time).
+        raise ctx.refuse(layer, "bottom", f"LRN works on 4-D blobs (num, channels, height, width), this one is {shape}")
     x = ctx.input(layer, 0)
     if p.norm_region == "ACROSS_CHANNELS":
         if size > 15:
@@ -60,8 +63,6 @@ def lrn(ctx: Context, layer: Layer) -> None:
         else:
             _lrn_across_explicit(ctx, layer, x, shape, size, p.alpha, p.beta, p.k)
         return
-    if len(shape) != 4:
-        raise ctx.refuse(layer, "norm_region", f"WITHIN_CHANNEL works on 4-D blobs, this one is {shape}")
     name = layer.name
     square = ctx.temp(f"{name}/square")
     ctx.node("Mul", [x, x], [square])
