@@ -11,18 +11,18 @@ byte for byte, and an edit changes only the text of the edited fields.
 The package is split by job, each module importing only those before it:
 
 * :mod:`.lexer`: the tokens (one compiled regular expression) and the syntax of scalar
-  literals (integers, floats, booleans, strings and their escapes);
+  literals (integers, floats, booleans, strings and their escapes, :func:`quote`);
 * :mod:`.tree`: :class:`Node` and :class:`Document` (the data, the queries and typed
   reads, rendering);
 * :mod:`.parser`: text -> tree (:func:`parse`, :func:`parse_file`), the plain fast path
   declining to the full parser;
-* :mod:`.edits`: the layout-keeping edits behind the tree's edit methods, and
-  :func:`quote`.
+* :mod:`.edits`: the layout-keeping edits behind the tree's edit methods (imported when
+  an edit is made: reading a net does not load it).
 """
 
 from __future__ import annotations
 
-from .edits import quote
+from .lexer import quote
 from .parser import MAX_DEPTH, MAX_PROTOTXT_BYTES, parse, parse_file
 from .tree import Document, Node
 

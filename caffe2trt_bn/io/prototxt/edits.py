@@ -1,11 +1,11 @@
-"""Layout-keeping edits of the lossless tree, and string quoting.
+"""Layout-keeping edits of the lossless tree.
 
 The bodies of the edit methods of :class:`~.tree.Node` and :class:`~.tree.Document`
 (:meth:`remove`, :meth:`remove_many`, :meth:`insert`, :meth:`replace_many`,
-:meth:`set_value`; their docstrings say what each keeps of the layout), and
-:func:`quote`, the string literal for a text.  An edit changes only the text of the
-edited fields: comments, blank lines, indentation, separators and line ends around them
-stay as the user wrote them, and a new field takes the layout of its siblings.
+:meth:`set_value`; their docstrings say what each keeps of the layout).  An edit
+changes only the text of the edited fields: comments, blank lines, indentation,
+separators and line ends around them stay as the user wrote them, and a new field takes
+the layout of its siblings.
 """
 
 from __future__ import annotations
@@ -459,22 +459,3 @@ def _trivia_after(container: _Container, index: int) -> str:
 
 
 # --------------------------------------------------------------------------- strings
-
-
-_QUOTE_TABLE = {
-    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-    **{chr(code): f"\\{code:03o}" for code in (*range(32), 127) if chr(code) not in "\n\r\t"},
-    # Undecodable bytes (see Node.string) go back out as octal escapes.
-    **{chr(0xDC00 + code): f"\\{code:03o}" for code in range(128, 256)},
-}
-_quote_re = _lazy_re("[" + re.escape("".join(_QUOTE_TABLE)) + "]")
-
-
-def quote(text: str) -> str:
-    """A double-quoted text format string literal for ``text`` (C escapes where needed).
-
-    Non-ASCII characters are kept as they are (the file is UTF-8); ``Node.string()``
-    of the result gives back ``text``.
-    """
-    return '"' + _quote_re().sub(lambda match: _QUOTE_TABLE[match.group()], text) + '"'
-

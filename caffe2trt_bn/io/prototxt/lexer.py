@@ -127,3 +127,21 @@ def _tokenize(text: str) -> list[tuple[str, str, str, int]]:
 def _describe(kind: str, token: str) -> str:
     """A token as error messages name it."""
     return "end of file" if kind == "eof" else repr(token)
+
+
+_QUOTE_TABLE = {
+    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+    **{chr(code): f"\\{code:03o}" for code in (*range(32), 127) if chr(code) not in "\n\r\t"},
+    # Undecodable bytes (see Node.string) go back out as octal escapes.
+    **{chr(0xDC00 + code): f"\\{code:03o}" for code in range(128, 256)},
+}
+_quote_re = _lazy_re("[" + re.escape("".join(_QUOTE_TABLE)) + "]")
+
+
+def quote(text: str) -> str:
+    """A double-quoted text format string literal for ``text`` (C escapes where needed).
+
+    Non-ASCII characters are kept as they are (the file is UTF-8); ``Node.string()``
+    of the result gives back ``text``.
+    """
+    return '"' + _quote_re().sub(lambda match: _QUOTE_TABLE[match.group()], text) + '"'

@@ -472,7 +472,7 @@ class Node(_Container):
 
     def set_string(self, text: str) -> None:
         """Sets this scalar field to the string ``text`` (quoted and escaped)."""
-        from .edits import quote
+        from .lexer import quote
 
         self.set_value(quote(text))
 
