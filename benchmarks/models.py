@@ -205,11 +205,12 @@ def blob_values(spec: LayerSpec, rng: np.random.Generator, s: np.float32) -> lis
     return out
 
 
-def write_model(kind: str, folder: Path, seed: int) -> tuple[Path, Path, int]:
+def write_model(kind: str, folder: Path, seed: int, shape: ModelKind | None = None) -> tuple[Path, Path, int]:
     """Writes ``<kind>_deploy.prototxt`` and ``<kind>.caffemodel``; returns their paths and
-    the number of layers.  The caffemodel is the TRAIN net as Caffe saves it: a ``Data``
+    the number of layers.  The net is ``MODELS[kind]``, or ``shape`` (a net of another
+    size, named ``kind``).  The caffemodel is the TRAIN net as Caffe saves it: a ``Data``
     layer and a ``SoftmaxWithLoss`` instead of ``Input`` and ``Softmax``."""
-    layers = resnet_layers(MODELS[kind])
+    layers = resnet_layers(shape if shape is not None else MODELS[kind])
     deploy = folder / f"{kind}_deploy.prototxt"
     deploy.write_text(prototxt_text(kind, layers))
     train = [LayerSpec("data", "Data", [], ["data", "label"])] + layers[1:-1]

@@ -28,11 +28,7 @@ from caffe2trt_bn import extract
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small net of the benchmark's shape (two bottleneck blocks per stage, width 4)."""
     folder = tmp_path_factory.mktemp("bench")
-    models.MODELS["tiny"] = models.ModelKind((2, 2, 2, 2), 4, "tiny")
-    try:
-        deploy, model, _ = models.write_model("tiny", folder, seed=3)
-    finally:
-        del models.MODELS["tiny"]
+    deploy, model, _ = models.write_model("tiny", folder, seed=3, shape=models.ModelKind((2, 2, 2, 2), 4, "tiny"))
     return deploy, model
 
 

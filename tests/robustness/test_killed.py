@@ -146,11 +146,8 @@ class Outcome:
 def model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A ResNet-50-shaped model of width 16 from the benchmark's generator (8 MiB)."""
     folder = tmp_path_factory.mktemp("model")
-    models.MODELS["killed"] = models.ModelKind((3, 4, 6, 3), 16, "killed")
-    try:
-        deploy, caffemodel, _ = models.write_model("killed", folder, seed=5)
-    finally:
-        del models.MODELS["killed"]
+    shape = models.ModelKind((3, 4, 6, 3), 16, "killed")
+    deploy, caffemodel, _ = models.write_model("killed", folder, seed=5, shape=shape)
     return deploy, caffemodel
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from ...errors import ModelValueError, OutputError
 from ...io.atomic import atomic_output
 from ...io.caffemodel_writer import OrderedWriter
+from ...io.wire import len_header
 from . import proto
 from .context import FLOAT, INT64, Context, Initializer
 
@@ -86,9 +87,9 @@ def write_model(
     """Writes the model to ``path`` atomically (nothing is left behind on failure)."""
     model_bytes, graph_bytes = build_model(ctx, outputs, ctx.graph.name)
     headers = [proto.tensor_header(i.name, i.data_type, i.dims, i.nbytes) for i in ctx.initializers]
-    records = [proto.key(5, 2) + proto.varint(len(h) + i.nbytes) + h for h, i in zip(headers, ctx.initializers)]
+    records = [len_header(5, len(h) + i.nbytes) + h for h, i in zip(headers, ctx.initializers)]
     graph_size = len(graph_bytes) + sum(len(r) + init.nbytes for r, init in zip(records, ctx.initializers))
-    total = len(model_bytes) + len(proto.key(7, 2)) + len(proto.varint(graph_size)) + graph_size
+    total = len(model_bytes) + len(len_header(7, graph_size)) + graph_size
     if total > MAX_PROTOBUF_BYTES:
         raise OutputError(
             f"the model would take {total} bytes, beyond the 2 GiB limit of a protobuf file "
@@ -102,7 +103,7 @@ def write_model(
             sink = OrderedWriter(f, background=True)
             try:
                 sink.write(model_bytes)
-                sink.write(proto.key(7, 2) + proto.varint(graph_size))
+                sink.write(len_header(7, graph_size))
                 sink.write(graph_bytes)
                 for record, init in zip(records, ctx.initializers):
                     sink.write(record)
