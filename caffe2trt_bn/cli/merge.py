@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import (
+    COMMANDS,
     PROG,
     ArgumentParser,
     add_output_options,
@@ -29,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Merge every Caffe BatchNorm (+ Scale + Bias) group into per-channel TensorRT Scale weights "
             "(scale, shift, power). Other commands: "
-            f"'{PROG} to-deploy', '{PROG} fold', '{PROG} inspect' (each with -h)."
+            + ", ".join(f"'{PROG} {command}'" for command in COMMANDS)
+            + " (each with -h)."
         ),
     )
     p.add_argument("prototxt", help="deploy prototxt (structure and parameters such as eps)")
