@@ -94,7 +94,9 @@ def add_output_options(
     loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
     loudness.add_argument("-v", "--verbose", action="store_true", help=verbose)
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
+    p.add_argument(
+        "--strict", action="store_true", help="treat warnings that are risks as errors (exit 1, nothing written; notes never are)"
+    )
 
 
 #: How many layer names a summary line shows before "and N more".

@@ -110,7 +110,11 @@ def parser() -> argparse.ArgumentParser:
         "--rtol", type=float, default=VERIFY_RTOL, help=f"largest relative difference accepted by --verify (default {VERIFY_RTOL:g})"
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the random input of --verify (default 0)")
-    add_output_options(p, verbose="also print every BatchNorm group and every output's shape")
+    add_output_options(
+        p,
+        verbose="also print whose semantics each layer the forks disagree on follows, every BatchNorm group, "
+        "the notes, and every warning on its own line",
+    )
     return p
 
 
