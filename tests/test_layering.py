@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "caffe2trt_bn"
 
 #: Layers from the top (may import everything below) to the bottom.
 ORDER = ["cli", "verify", "export", "passes", "ir", "io", "base"]
-BASE = {"errors", "gcpause", "policy", "caffe_pb2", "__init__", "__main__"}
+BASE = {"errors", "policy", "caffe_pb2", "__init__", "__main__"}
 
 
 def layer_of(module: str) -> str:
