@@ -44,28 +44,14 @@ def relu(ctx: Context, layer: Layer) -> None:
         _unary(ctx, layer, "LeakyRelu", alpha=float(slope))
 
 
-@converter("Sigmoid")
-def sigmoid(ctx: Context, layer: Layer) -> None:
+#: Parameterless Caffe activations and the ONNX op computing each (BNLL is log(1 + e^x)).
+PLAIN_OPS = {"Sigmoid": "Sigmoid", "TanH": "Tanh", "AbsVal": "Abs", "BNLL": "Softplus"}
+
+
+@converter(*PLAIN_OPS)
+def plain(ctx: Context, layer: Layer) -> None:
     _one_to_one(ctx, layer)
-    _unary(ctx, layer, "Sigmoid")
-
-
-@converter("TanH")
-def tanh(ctx: Context, layer: Layer) -> None:
-    _one_to_one(ctx, layer)
-    _unary(ctx, layer, "Tanh")
-
-
-@converter("AbsVal")
-def absval(ctx: Context, layer: Layer) -> None:
-    _one_to_one(ctx, layer)
-    _unary(ctx, layer, "Abs")
-
-
-@converter("BNLL")
-def bnll(ctx: Context, layer: Layer) -> None:
-    _one_to_one(ctx, layer)
-    _unary(ctx, layer, "Softplus")
+    _unary(ctx, layer, PLAIN_OPS[layer.type])
 
 
 @converter("ELU")
