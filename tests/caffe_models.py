@@ -62,3 +62,39 @@ def write_model(
     model = folder / "net.caffemodel"
     model.write_bytes(net.SerializeToString())
     return proto, model
+
+
+#: The name of the writer thread of io.caffemodel_writer.OrderedWriter.
+WRITER_THREAD = "caffemodel-writer"
+
+#: A net whose producers need many chunks once the chunk size is small: a convolution
+#: with a bias folded (float32), one without bias stored as float64 (widened, and gains a
+#: bias), and an InnerProduct left as stored.
+CHUNKED_NET = """name: "chunks"
+input: "data"
+input_shape { dim: 1 dim: 8 dim: 6 dim: 6 }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 24 kernel_size: 3 } }
+layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
+layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }
+layer { name: "conv2" type: "Convolution" bottom: "conv" top: "conv2" convolution_param { num_output: 16 kernel_size: 1 bias_term: false } }
+layer { name: "bn2" type: "BatchNorm" bottom: "conv2" top: "conv2" }
+layer { name: "sc2" type: "Scale" bottom: "conv2" top: "conv2" scale_param { bias_term: true } }
+layer { name: "fc" type: "InnerProduct" bottom: "conv2" top: "fc" inner_product_param { num_output: 10 } }
+"""
+
+
+def chunked_model(
+    folder: Path, *, seed: int, conv_weights: np.ndarray | None = None, bn: list[np.ndarray] | None = None
+) -> tuple[Path, Path]:
+    """:data:`CHUNKED_NET` with random weights of ``seed`` (``conv_weights``/``bn``
+    replace those of "conv"/"bn")."""
+    rng = np.random.default_rng(seed)
+    blobs = {
+        "conv": [rng.normal(0, 0.5, (24, 8, 3, 3)) if conv_weights is None else conv_weights, rng.normal(0, 1, 24)],
+        "bn": bn_blobs(rng, 24) if bn is None else bn,
+        "conv2": [rng.normal(0, 0.5, (16, 24, 1, 1))],
+        "bn2": bn_blobs(rng, 16),
+        "sc2": scale_blobs(rng, 16),
+        "fc": [rng.normal(0, 0.1, (10, 16 * 4 * 4)), rng.normal(0, 1, 10)],
+    }
+    return write_model(folder, CHUNKED_NET, blobs, double=("conv2",))

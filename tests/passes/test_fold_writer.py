@@ -35,23 +35,7 @@ from caffe2trt_bn.passes.fold import FoldPlan, fold, plan_fold
 from caffe2trt_bn.passes.fuse import group_affine, match_groups
 from caffe2trt_bn.ir.net import load_net
 
-from caffe_models import bn_blobs, layer_message, scale_blobs, write_model
-
-WRITER_THREAD = "caffemodel-writer"
-
-#: A net whose producers need many chunks once CHUNK_VALUES is small: a convolution with
-#: a bias, one without (it gains one) stored as float64, and an untouched InnerProduct.
-TEXT = """name: "chunks"
-input: "data"
-input_shape { dim: 1 dim: 8 dim: 6 dim: 6 }
-layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 24 kernel_size: 3 } }
-layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
-layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }
-layer { name: "conv2" type: "Convolution" bottom: "conv" top: "conv2" convolution_param { num_output: 16 kernel_size: 1 bias_term: false } }
-layer { name: "bn2" type: "BatchNorm" bottom: "conv2" top: "conv2" }
-layer { name: "sc2" type: "Scale" bottom: "conv2" top: "conv2" scale_param { bias_term: true } }
-layer { name: "fc" type: "InnerProduct" bottom: "conv2" top: "fc" inner_product_param { num_output: 10 } }
-"""
+from caffe_models import WRITER_THREAD, chunked_model, layer_message
 
 #: Values per chunk in these tests: every output channel of "conv" (72 values) is a chunk.
 SMALL_CHUNK = 100
@@ -60,16 +44,7 @@ SMALL_CHUNK = 100
 def chunky_model(
     folder: Path, conv_weights: np.ndarray | None = None, bn: list[np.ndarray] | None = None
 ) -> tuple[Path, Path]:
-    rng = np.random.default_rng(11)
-    blobs = {
-        "conv": [rng.normal(0, 0.5, (24, 8, 3, 3)) if conv_weights is None else conv_weights, rng.normal(0, 1, 24)],
-        "bn": bn_blobs(rng, 24) if bn is None else bn,
-        "conv2": [rng.normal(0, 0.5, (16, 24, 1, 1))],
-        "bn2": bn_blobs(rng, 16),
-        "sc2": scale_blobs(rng, 16),
-        "fc": [rng.normal(0, 0.1, (10, 16 * 6 * 6)), rng.normal(0, 1, 10)],
-    }
-    return write_model(folder, TEXT, blobs, double=("conv2",))
+    return chunked_model(folder, seed=11, conv_weights=conv_weights, bn=bn)
 
 
 @pytest.fixture
