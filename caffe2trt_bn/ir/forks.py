@@ -127,20 +127,38 @@ def _prior_box(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemant
     p = layer_params(layer, schema.PriorBoxParameter)
     if has(p, "clip"):
         return ForkSemantics(layer.name, layer.type, "any", p.clip, f"clip: {str(p.clip).lower()}", "field", "clip is written")
-    if "brocolli" in forks:
-        return ForkSemantics(
-            layer.name, layer.type, "brocolli", True, "clip: true (brocolli-caffe's default)", "option",
-            "clip is not written; --fork brocolli given",
-        )
-    semantics = "clip: false (weiliu89 SSD's default)"
-    if "ssd" in forks:
-        return ForkSemantics(layer.name, layer.type, "ssd", False, semantics, "option", "clip is not written; --fork ssd given")
-    return ForkSemantics(
-        layer.name, layer.type, "ssd", False, semantics, "default",
-        "clip is not written: weiliu89 SSD's default (brocolli-caffe's is true)",
+    return _unwritten_default(
+        layer, forks, "clip",
+        brocolli=(True, "clip: true (brocolli-caffe's default)"),
+        ssd=(False, "clip: false (weiliu89 SSD's default)"),
+        why="clip is not written: weiliu89 SSD's default (brocolli-caffe's is true)",
         warning="clip is not written: weiliu89 SSD's default clip: false is used (brocolli-caffe's differs); "
         "write clip or pass --fork ssd / --fork brocolli to say whose default is meant",
     )
+
+
+def _unwritten_default(
+    layer: Layer,
+    forks: tuple[str, ...],
+    field: str,
+    *,
+    brocolli: tuple[object, str],
+    ssd: tuple[object, str],
+    why: str,
+    warning: str,
+) -> ForkSemantics:
+    """A ``field`` the prototxt does not write and whose default brocolli-caffe and
+    weiliu89 SSD disagree on: ``brocolli``/``ssd`` are each fork's (value, semantics);
+    ``--fork`` picks one, else weiliu89's with ``why`` and ``warning``."""
+    if "brocolli" in forks:
+        value, semantics = brocolli
+        return ForkSemantics(
+            layer.name, layer.type, "brocolli", value, semantics, "option", f"{field} is not written; --fork brocolli given"
+        )
+    value, semantics = ssd
+    if "ssd" in forks:
+        return ForkSemantics(layer.name, layer.type, "ssd", value, semantics, "option", f"{field} is not written; --fork ssd given")
+    return ForkSemantics(layer.name, layer.type, "ssd", value, semantics, "default", why, warning=warning)
 
 
 def _detection_output(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> ForkSemantics:
@@ -148,17 +166,11 @@ def _detection_output(graph: Graph, layer: Layer, forks: tuple[str, ...]) -> For
     nms = "NMS and the confidence threshold"
     if has(p, "nms_param"):
         return ForkSemantics(layer.name, layer.type, "any", True, f"{nms} of nms_param", "field", "nms_param is written")
-    none = "no NMS and no confidence threshold: every prior of every class (brocolli-caffe)"
-    if "brocolli" in forks:
-        return ForkSemantics(
-            layer.name, layer.type, "brocolli", False, none, "option", "nms_param is not written; --fork brocolli given"
-        )
-    semantics = f"{nms}, nms_param's defaults (threshold 0.3; weiliu89 SSD)"
-    if "ssd" in forks:
-        return ForkSemantics(layer.name, layer.type, "ssd", True, semantics, "option", "nms_param is not written; --fork ssd given")
-    return ForkSemantics(
-        layer.name, layer.type, "ssd", True, semantics, "default",
-        "nms_param is not written: weiliu89 SSD's defaults (brocolli-caffe skips NMS)",
+    return _unwritten_default(
+        layer, forks, "nms_param",
+        brocolli=(False, "no NMS and no confidence threshold: every prior of every class (brocolli-caffe)"),
+        ssd=(True, f"{nms}, nms_param's defaults (threshold 0.3; weiliu89 SSD)"),
+        why="nms_param is not written: weiliu89 SSD's defaults (brocolli-caffe skips NMS)",
         warning="nms_param is not written: weiliu89 SSD's NMS with nms_param's defaults (threshold 0.3) is used "
         "(brocolli-caffe's differs); write nms_param or pass --fork ssd / --fork brocolli to say whose default is meant",
     )
